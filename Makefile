@@ -82,27 +82,34 @@ FUZZ_LIB_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 
 all: $(STICA)
 
+# VERBOSE=1 shows the commands.
+Q	= $(if $(VERBOSE),,@)
+
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	@$(if $(VERBOSE),,echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
-	rm -f $@
-	ar rcs $@ $^
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(STICA): $(CMD_OBJS) $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJS) $(LIB) $(PKG_LIBS)
+	@$(if $(VERBOSE),,echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJS) $(LIB) $(PKG_LIBS)
 
 $(B)/tests/%: $(B)/obj/tests/%.o $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS)
+	@$(if $(VERBOSE),,echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS)
 
 # Fuzz targets, replay flavour: the target plus a main() that feeds it
 # every file it is given.
 $(B)/tests/fuzz/%: $(B)/obj/tests/fuzz/%.o $(B)/obj/tests/fuzz/replay.o $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) -o $@ $< $(B)/obj/tests/fuzz/replay.o $(LIB) \
+	@$(if $(VERBOSE),,echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(B)/obj/tests/fuzz/replay.o $(LIB) \
 	    $(PKG_LIBS)
 
 tests: $(STICA) $(TEST_BINS) $(FUZZ_REPLAY_BINS)
@@ -143,7 +150,8 @@ FUZZ_CFLAGS = $(CSTD) $(DEFS) -I. $(PKG_CFLAGS) -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+	@$(if $(VERBOSE),,echo "  FUZZ    $@")
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
 
 fuzz-build: $(FUZZ_LIB_BINS)
 

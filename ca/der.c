@@ -79,20 +79,37 @@ ca_der_diagnose(const uint8_t *der, size_t len, const char *what,
 	long		 clen;
 	int		 tag, cls, r;
 	char		 tb[32];
+	size_t		 outer;
 
 	if (len == 0)
 		return st_err_set(e, ST_E_ASN1, "%s: empty input", what);
 	if (len > LONG_MAX / 2)
 		return st_err_set(e, ST_E_ASN1, "%s: input too large", what);
-	if ((r = der_walk(der, der, (long)len, 0, what, e)) != 0)
-		return r;
+	/* The outer element alone first, so trailing bytes are named. */
 	r = ASN1_get_object(&q, &clen, &tag, &cls, (long)len);
 	ERR_clear_error();
-	if ((size_t)(q - der) + (size_t)clen < len)
+	if (r == 0x80 && q == der)
+		return st_err_set(e, ST_E_ASN1,
+		    "%s: X.690 section 8.1: malformed tag or length at offset "
+		    "0 (truncated DER)", what);
+	if (r & 0x80)
+		return st_err_set(e, ST_E_ASN1,
+		    "%s: truncated DER: %s at offset 0 declares %ld content "
+		    "bytes but only %ld follow", what,
+		    der_tagname(cls, tag, tb, sizeof(tb)), clen,
+		    (long)len - (long)(q - der));
+	if (r & 1)
+		return st_err_set(e, ST_E_DER,
+		    "%s: X.690 section 10.1: indefinite length at offset 0 is "
+		    "not DER", what);
+	if ((r & V_ASN1_CONSTRUCTED) &&
+	    (r = der_walk(der, q, clen, 1, what, e)) != 0)
+		return r;
+	outer = (size_t)(q - der) + (size_t)clen;
+	if (outer < len)
 		return st_err_set(e, ST_E_ASN1,
 		    "%s: %zu trailing bytes after the outer %s", what,
-		    len - (size_t)(q - der) - (size_t)clen,
-		    der_tagname(cls, tag, tb, sizeof(tb)));
+		    len - outer, der_tagname(cls, tag, tb, sizeof(tb)));
 	return 0;
 }
 

@@ -436,14 +436,14 @@ tn_decode_range(struct ca_tnauth *l, const ASN1_SEQUENCE_ANY *r,
 		    "%s: RFC 8226 Appendix A: range start must be an IA5String "
 		    "(TelephoneNumber), got %s", what,
 		    ASN1_tag2str(ASN1_TYPE_get(ts)));
-	if (ASN1_TYPE_get(tc) == V_ASN1_NEG_INTEGER)
-		return st_err_set(e, ST_E_TNAUTH,
-		    "%s: RFC 8226 Appendix A: count INTEGER (2..MAX): count is "
-		    "negative", what);
 	if (ASN1_TYPE_get(tc) != V_ASN1_INTEGER)
 		return st_err_set(e, ST_E_TNAUTH,
 		    "%s: RFC 8226 Appendix A: range count must be an INTEGER, "
 		    "got %s", what, ASN1_tag2str(ASN1_TYPE_get(tc)));
+	if (ASN1_STRING_type(tc->value.integer) == V_ASN1_NEG_INTEGER)
+		return st_err_set(e, ST_E_TNAUTH,
+		    "%s: RFC 8226 Appendix A: count INTEGER (2..MAX): count is "
+		    "negative", what);
 	for (i = 2; i < n; i++) {
 		tx = sk_ASN1_TYPE_value(r, i);
 		if (ASN1_TYPE_get(tx) != V_ASN1_OTHER)
@@ -528,6 +528,21 @@ ca_tnauth_decode(const uint8_t *der, size_t len, struct ca_tnauth **out,
 				    "wrapping the inner type", i,
 				    kindname[tag], tag, h[0], h - der,
 				    0xa0 | tag);
+				goto out;
+			}
+			if (elen > 0 && q[0] != (tag == TNENTRY_RANGE ?
+			    (V_ASN1_SEQUENCE | V_ASN1_CONSTRUCTED) :
+			    V_ASN1_IA5STRING) && (q[0] & 0xc0) == 0) {
+				rc = st_err_set(e, ST_E_ASN1,
+				    "TNAuthList entry %d (%s): RFC 8226 "
+				    "Appendix A: [%d] must hold %s, got %s%s "
+				    "at offset %td", i, kindname[tag], tag,
+				    tag == TNENTRY_RANGE ?
+				    "a SEQUENCE (TelephoneNumberRange)" :
+				    "an IA5String", (q[0] & 0x20) &&
+				    (q[0] & 0x1f) != V_ASN1_SEQUENCE ?
+				    "constructed " : "",
+				    ASN1_tag2str(q[0] & 0x1f), q - der);
 				goto out;
 			}
 			q += elen;
