@@ -76,7 +76,7 @@ FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY_BINS = $(FUZZ_SRCS:%.c=$(B)/%)
 FUZZ_LIB_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 
-.PHONY: all deps check test run bench fuzz fuzz-build tests clean format \
+.PHONY: all deps check test run bench benches fuzz fuzz-build tests clean format \
 	format-check layering
 .DEFAULT_GOAL := all
 
@@ -137,8 +137,10 @@ check: deps
 	$(MAKE) layering
 	$(MAKE) V=asan test
 
+benches: $(STICA) $(BENCH_BINS)
+
 bench: deps
-	$(MAKE) V=rel $(STICA) $(BENCH_BINS)
+	$(MAKE) V=rel benches
 	STICA_BUILD=$(abspath $(O)/rel) tests/bench/run.sh
 
 run: deps

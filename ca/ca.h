@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <openssl/x509.h>
 
@@ -67,7 +68,7 @@ void	ca_tnauth_free(struct ca_tnauth *);
 /*
  * Append an entry after checking it against RFC 8226 as an encoder must:
  * TelephoneNumber alphabet and length, count >= 2, no '*'/'#' in a range
- * start, start + count < 10^D (section 9).  SPCs must be 1..64 visible
+ * start, start + count < 10^D (section 9).  SPCs must be 1..255 visible
  * ASCII characters.  Returns 0 or ST_E_TNAUTH with e naming the rule.
  */
 int	ca_tnauth_add(struct ca_tnauth *, enum ca_tn_kind, const char *value,
@@ -147,6 +148,7 @@ int	ca_scope_to_tnauth(const struct ca_scope *, struct ca_tnauth **out,
 bool	ca_scope_is_empty(const struct ca_scope *);
 /* Number of SPCs, of wildcard numbers, of intervals, of numbers covered. */
 size_t	ca_scope_nspc(const struct ca_scope *);
+size_t	ca_scope_nwild(const struct ca_scope *);
 size_t	ca_scope_nintervals(const struct ca_scope *);
 uint64_t ca_scope_nnumbers(const struct ca_scope *);
 
@@ -232,5 +234,45 @@ int	ca_claims_decode(const uint8_t *der, size_t len, bool enhanced,
  * extensions.  Returns 0 or ST_E_CLAIMS.
  */
 int	ca_claims_check_cert(const X509 *, struct st_err *e) ST_MUSTCHECK;
+
+/* ------------------------------------------------------------------ */
+/* Key ceremonies (docs/ceremony.md)                                  */
+
+enum ca_ceremony_type {
+	CA_CEREMONY_ROOT = 0,		/* key + self-signed root */
+	CA_CEREMONY_INTERMEDIATE = 1,	/* (key +) certificate from a CA key */
+	CA_CEREMONY_CSR = 2,		/* key + PKCS#10 request */
+	CA_CEREMONY_KEY = 3,		/* key only */
+	CA_CEREMONY_CRL = 4		/* CRL signed by a CA key */
+};
+
+struct ca_ceremony;
+
+struct ca_ceremony_opts {
+	bool		 dry_run;	/* validate and plan; no token access */
+	const char	*softhsm2_conf;	/* overrides the file's, or NULL */
+};
+
+/*
+ * Parse and check a ceremony file completely without touching any token:
+ * strict schema (file:line:col errors), values, inputs that must exist
+ * (issuer certificate, public key, module) and outputs that must not.
+ * Errors: ST_E_IO, ST_E_SYNTAX, ST_E_EXISTS, ST_E_VERIFY, ST_E_SCOPE...
+ */
+int	ca_ceremony_load(const char *path, struct ca_ceremony **out,
+    struct st_err *e) ST_MUSTCHECK;
+void	ca_ceremony_free(struct ca_ceremony *);
+enum ca_ceremony_type ca_ceremony_type(const struct ca_ceremony *);
+const char *ca_ceremony_type_name(enum ca_ceremony_type);
+
+/*
+ * Run it: print the transcript to t (steps, keys, public keys,
+ * certificates, CRLs, fingerprints), generate and sign in the HSM, verify
+ * every signature and chain, and write the outputs only when all is
+ * verified (never overwriting).  With opts->dry_run, stop after the
+ * checks, before the PKCS#11 module is loaded.
+ */
+int	ca_ceremony_run(struct ca_ceremony *, const struct ca_ceremony_opts *,
+    FILE *t, struct st_err *e) ST_MUSTCHECK;
 
 #endif /* STICA_CA_H */
