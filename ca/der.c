@@ -108,8 +108,9 @@ ca_der_diagnose(const uint8_t *der, size_t len, const char *what,
 	outer = (size_t)(q - der) + (size_t)clen;
 	if (outer < len)
 		return st_err_set(e, ST_E_ASN1,
-		    "%s: %zu trailing bytes after the outer %s", what,
-		    len - outer, der_tagname(cls, tag, tb, sizeof(tb)));
+		    "%s: %zu trailing byte%s after the outer %s", what,
+		    len - outer, len - outer == 1 ? "" : "s",
+		    der_tagname(cls, tag, tb, sizeof(tb)));
 	return 0;
 }
 
