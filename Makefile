@@ -143,9 +143,22 @@ bench: deps
 	$(MAKE) V=rel benches
 	STICA_BUILD=$(abspath $(O)/rel) tests/bench/run.sh
 
+# make run: a development CA in RUN_DIR made by "stica init" (a SoftHSM2
+# token, root and CA ceremonies, policy, stica.yaml), made once and then
+# reused; then the deployment is shown: the token's keys and the chain as
+# openssl sees it.  rm -rf $(RUN_DIR) for a fresh one.
+RUN_DIR	?= run/dev
+RUN_STICA = $(O)/rel/stica
 run: deps
-	$(MAKE) V=rel $(STICA)
-	STICA_BUILD=$(abspath $(O)/rel) tests/run-dev.sh
+	$(MAKE) V=rel all
+	@if [ -f $(RUN_DIR)/stica.yaml ]; then \
+	    echo "make run: $(RUN_DIR) is already initialised" \
+	        "(rm -rf $(RUN_DIR) for a fresh one)"; \
+	else $(RUN_STICA) init $(RUN_DIR) || exit 1; fi
+	SOFTHSM2_CONF=$(abspath $(RUN_DIR))/softhsm2.conf $(RUN_STICA) hsm list \
+	    --token "pkcs11:token=stica-dev;pin-source=file:$(abspath $(RUN_DIR))/pin"
+	openssl verify -CAfile $(RUN_DIR)/root.pem $(RUN_DIR)/ca.pem
+	@echo "make run: development CA in $(RUN_DIR); config $(RUN_DIR)/stica.yaml"
 
 # libFuzzer flavour (clang), built from the sources directly.
 FUZZ_CFLAGS = $(CSTD) $(DEFS) -I. $(PKG_CFLAGS) -g -O1 \

@@ -222,7 +222,8 @@ void	ca_claims_free(struct ca_claims *);
  * a value with no component (the WITH COMPONENTS constraint), empty
  * lists, non-ASCII claim names, invalid UTF-8 values, mustExclude in the
  * RFC 8226 form, "iat"/"orig"/"dest" in mustExclude (RFC 9118 section 3)
- * and a claim both in mustInclude and mustExclude (section 8).
+ * and a claim both in mustInclude and mustExclude (section 8).  *der is
+ * allocated with OPENSSL_malloc; free with OPENSSL_free.
  */
 int	ca_claims_encode(const struct ca_claims *, uint8_t **der, size_t *len,
     struct st_err *e) ST_MUSTCHECK;
@@ -274,5 +275,274 @@ const char *ca_ceremony_type_name(enum ca_ceremony_type);
  */
 int	ca_ceremony_run(struct ca_ceremony *, const struct ca_ceremony_opts *,
     FILE *t, struct st_err *e) ST_MUSTCHECK;
+
+/* ------------------------------------------------------------------ */
+/* Lint and verify (docs/lint.md)                                     */
+
+/* Which profile rules apply on top of RFC 5280 / 8226 / 9118 / 9060. */
+enum ca_lint_mode {
+	CA_LINT_RFC9060 = 0,		/* RFC 9060 delegate profile */
+	CA_LINT_ATIS1000080 = 1		/* ATIS-1000080 v005 SHAKEN profile */
+};
+
+/* What the TNAuthList may hold (docs/design.md "Certificates"). */
+enum ca_cert_kind {
+	CA_KIND_SPC = 0,		/* only SPCs */
+	CA_KIND_TNBLOCK = 1,		/* ranges and numbers, no SPC */
+	CA_KIND_PERTN = 2		/* only single numbers */
+};
+
+/* Subject key types for ca_lint_ctx.key_types (0 means all three). */
+#define CA_KEY_EC_P256	0x01u
+#define CA_KEY_EC_P384	0x02u
+#define CA_KEY_RSA	0x04u		/* RSA of 2048 bits or more */
+#define CA_KEY_ALL	(CA_KEY_EC_P256 | CA_KEY_EC_P384 | CA_KEY_RSA)
+
+/*
+ * What the linter needs besides the certificate.  Everything is borrowed
+ * for the duration of the call.  issuer NULL means a self-issued root:
+ * the certificate is its own issuer (signature algorithm from its own key,
+ * AKI optional and then equal to its own SKI, no TNAuthList required).
+ */
+struct ca_lint_ctx {
+	enum ca_lint_mode	 mode;
+	enum ca_cert_kind	 kind;		/* applies when a TNAuthList is
+						   expected */
+	bool			 ca;		/* delegate CA certificate */
+	const X509		*issuer;	/* issuing CA certificate */
+	const X509 *const	*above;		/* CAs above, issuer first; n_above
+						   0 means just the issuer */
+	size_t			 n_above;
+	/*
+	 * Optional, parallel to above: the scope of above[i]'s TNAuthList,
+	 * built once by the caller (issue-batch) instead of being decoded on
+	 * every call; a NULL entry (or a NULL array) means "decode above[i]".
+	 */
+	const struct ca_scope *const *above_scopes;
+	const struct ca_spc_map	*map;		/* SPC -> numbers (may be NULL) */
+	size_t			 max_entries;	/* 0 = unlimited */
+	int64_t			 max_lifetime;	/* seconds, 0 = unlimited */
+	unsigned		 key_types;	/* CA_KEY_* mask; 0 = CA_KEY_ALL */
+};
+
+/* One lint rule: its stable name and the text it enforces. */
+struct ca_lint_rule {
+	const char	*name;		/* "e_rfc5280_serial_positive" */
+	const char	*ref;		/* "RFC 5280 section 4.1.2.2" */
+	const char	*what;		/* one-line description */
+};
+
+/* The rule table, in evaluation order (static storage). */
+const struct ca_lint_rule *ca_lint_rules(size_t *n);
+
+/*
+ * Check x (built, not yet signed; its TBS signature algorithm already
+ * set) against every rule that applies for ctx.  Returns 0 when all pass;
+ * ST_E_LINT with e = "lint <rule>: <reference>: <problem> (<value>)" for
+ * the first failing rule in table order; ST_E_USAGE for a bad ctx; or
+ * another negative code when OpenSSL fails.
+ */
+int	ca_lint_cert(const X509 *x, const struct ca_lint_ctx *ctx,
+    struct st_err *e) ST_MUSTCHECK;
+
+/*
+ * As ca_lint_cert, but run every rule and call cb (if not NULL) with the
+ * rule and the message of each failure; *nfail (if not NULL) receives the
+ * number of failures.  Returns as ca_lint_cert (e names the first).
+ */
+int	ca_lint_cert_all(const X509 *x, const struct ca_lint_ctx *ctx,
+    void (*cb)(void *arg, const struct ca_lint_rule *, const char *msg),
+    void *arg, size_t *nfail, struct st_err *e) ST_MUSTCHECK;
+
+/*
+ * After signing (docs/lint.md, anchors.md section 1.3): der must be one
+ * DER certificate with no trailing bytes (ST_E_ASN1 otherwise) whose TBS
+ * bytes, as signed, equal the TBS of linted byte for byte and whose
+ * signatureAlgorithm equals its TBS signature field (ST_E_LINT, rule
+ * e_stica_signed_tbs_equal), and whose signature verifies with issuer_pub
+ * (ST_E_VERIFY).  linted's TBS is re-encoded (i2d_re_X509_tbs), which
+ * only refreshes its encoding cache.
+ */
+int	ca_lint_check_signed(X509 *linted, const uint8_t *der, size_t len,
+    EVP_PKEY *issuer_pub, struct st_err *e) ST_MUSTCHECK;
+
+/* Options of ca_chain_verify; a zeroed struct means "now, no --tn". */
+struct ca_verify_opts {
+	const char		*tn;	/* with it, the leaf must hold it */
+	const struct ca_spc_map	*map;	/* SPC -> numbers (may be NULL) */
+	time_t			 at;	/* validation time; 0 = now */
+};
+
+/* What ca_chain_verify found (all optional reading for callers). */
+struct ca_verify_info {
+	size_t	ncerts;		/* certificates in the list below the anchor */
+	bool	anchor_listed;	/* the list ended with the anchor itself */
+	bool	tn_via_map;	/* opts->tn was confirmed through opts->map */
+};
+
+/*
+ * Validate an x5u certificate list (RFC 9060 section 7: leaf first,
+ * ordered toward the trust anchor, which may be left out) against the
+ * anchors in trust:
+ *  - order and linkage: each certificate's issuer is the next one's
+ *    subject and its AKI keyIdentifier is the next one's SKI, the last
+ *    one's against the anchor's (RFC 9060 section 7);
+ *  - OpenSSL path validation (X509_verify_cert, purpose any, X.509 strict
+ *    mode, an intermediate may be an anchor), with OpenSSL's reason;
+ *  - every TNAuthList decodes strictly, the leaf has one (RFC 8226), each
+ *    certificate's is encompassed by that of every certificate above it
+ *    that has one, the anchor included (RFC 9060 section 4; a CA without
+ *    one adds no constraint of its own);
+ *  - RFC 9118 section 6 in every certificate;
+ *  - with opts->tn, the leaf's scope holds that number (through opts->map
+ *    for an SPC-only leaf).
+ * Returns 0 when valid; ST_E_VERIFY or ST_E_SCOPE with why naming the
+ * certificate ("certificate N (subject)", 0 = leaf) and the rule; or
+ * ST_E_USAGE / another negative code for bad input or internal failure.
+ * info (may be NULL) is filled on success.
+ */
+int	ca_chain_verify(STACK_OF(X509) *chain, STACK_OF(X509) *trust,
+    const struct ca_verify_opts *opts, struct ca_verify_info *info,
+    struct st_err *why) ST_MUSTCHECK;
+
+/* ------------------------------------------------------------------ */
+/* Issuance engine (docs/issuance.md)                                 */
+
+#include "policy/policy.h"
+
+struct st_config;
+struct store;
+
+/*
+ * The engine of one deployment: its policy, one HSM login, each issuer's
+ * key, certificate and chain (the issuer certificate's key must be the
+ * HSM key's, or the engine refuses to start), the TNAuthList scopes of
+ * each issuer and every CA above it, the policy's SPC-to-numbers map as
+ * scopes, and a pool of store handles.  Immutable after ca_engine_open
+ * but for internal, locked caches: any number of threads may issue at
+ * once.
+ */
+struct ca_engine;
+
+/*
+ * Open the engine of cfg (st_config_apply_env first).  Errors: those of
+ * pol_load, hsm_open, hsm_key_load and store_open; ST_E_USAGE when cfg
+ * has no policy or the policy names an issuer cfg lacks; ST_E_VERIFY
+ * when an issuer certificate is not the HSM key's, not a CA, or its
+ * chain file does not chain.
+ */
+int	ca_engine_open(const struct st_config *cfg, struct ca_engine **out,
+    struct st_err *e) ST_MUSTCHECK;
+void	ca_engine_free(struct ca_engine *);
+/* The loaded policy (borrowed; lives as long as the engine). */
+const struct pol *ca_engine_policy(const struct ca_engine *);
+
+/* One request for a certificate.  The caller owns every pointer. */
+struct ca_issue_req {
+	const uint8_t		*csr;		/* PKCS#10: PEM, base64 or DER */
+	size_t			 csr_len;
+	const uint8_t		*spki;		/* else SubjectPublicKeyInfo */
+	size_t			 spki_len;
+	const struct ca_tnauth	*tnauth;	/* requested TNAuthList */
+	enum pol_requester	 requester;
+	const char		*account;	/* POL_REQ_ACCOUNT: its ID */
+	enum pol_proof		 proof;
+	const char		*token_authority; /* tkauth-01: whose token */
+	bool			 ca;		/* delegate CA (RFC 9060) */
+	const char		*profile;	/* NULL: as the policy decides */
+	const char		*issuer;	/* NULL: as the policy decides */
+	int64_t			 not_after_cap;	/* > 0: notAfter <= this
+						 * (RFC 9447 section 7) */
+	const char		*request_key;	/* idempotency key, or NULL */
+};
+
+/* What was issued (or found under the request key). */
+struct ca_issue_result {
+	uint8_t		*der;		/* the certificate, malloc'd */
+	size_t		 der_len;
+	char		*pem;		/* the certificate in PEM, malloc'd */
+	const char	*chain;		/* PEM of the issuer chain served after
+					 * it (RFC 9060 section 7), borrowed
+					 * from the engine; NULL if unknown */
+	uint8_t		 serial[20];
+	size_t		 serial_len;
+	char		 serial_hex[41];
+	char		*issuer;	/* malloc'd */
+	char		*profile;	/* malloc'd */
+	int64_t		 not_before;
+	int64_t		 not_after;
+	bool		 existing;	/* issued earlier under request_key */
+};
+/* Free what a result holds and zero it (NULL-safe). */
+void	ca_issue_result_clear(struct ca_issue_result *);
+
+/*
+ * Issue one certificate: judge the request (CSR signature, key type,
+ * policy, scope against the permitted scope and against the issuer and
+ * every CA above it, RFC 9060 section 4), build it, lint it, record the
+ * intent with its TBS, sign it in the HSM, check that the signed TBS is
+ * the linted one and commit it with its audit line; only then is *out
+ * filled.  With a request key already valid or revoked in the store, the
+ * recorded certificate is returned (out->existing); a pending one (an
+ * interrupted attempt) is aborted and the request issued anew.
+ * Refusals are audited and returned as ST_E_REFUSED (policy), ST_E_SCOPE,
+ * ST_E_BADCSR or ST_E_LINT, with e naming the rule or the escaping entry.
+ */
+int	ca_issue(struct ca_engine *, const struct ca_issue_req *,
+    struct ca_issue_result *out, struct st_err *e) ST_MUSTCHECK;
+
+/* One request of a batch and its outcome. */
+struct ca_batch_item {
+	struct ca_issue_req	 req;	/* request_key required */
+	int			 rc;	/* 0, or why this one failed */
+	struct st_err		 err;
+	struct ca_issue_result	 res;	/* when rc is 0 */
+};
+
+/*
+ * Issue n requests as ca_issue would, but with one reservation and one
+ * commit transaction for all of them and the signatures made by up to
+ * threads threads (0: 2).  Each item gets its own rc and err (res when rc
+ * is 0); a bad request fails alone.  Returns 0, or the first failure of
+ * the store or the HSM (e), after which every item still has an outcome:
+ * items it kept from being issued carry that code.
+ */
+int	ca_issue_batch(struct ca_engine *, struct ca_batch_item *v, size_t n,
+    unsigned threads, struct st_err *e) ST_MUSTCHECK;
+
+/*
+ * Revoke a valid certificate (RFC 5280 section 5.3.1 reason) through
+ * store handle s, with an audit line naming requester.  issuer NULL: the
+ * one issuer that used this serial.  Errors: those of store_cert_revoke
+ * and store_cert_get_by_serial.
+ */
+int	ca_revoke(struct store *s, const char *issuer, const uint8_t *serial,
+    size_t serial_len, int reason, const char *requester, struct st_err *e)
+    ST_MUSTCHECK;
+
+/* Default CRL validity (nextUpdate - thisUpdate) when nothing says. */
+#define CA_CRL_NEXT_UPDATE_DEFAULT (7 * 86400)
+
+/* A signed CRL. */
+struct ca_crl_result {
+	uint8_t		*der;		/* malloc'd */
+	size_t		 der_len;
+	char		*pem;		/* malloc'd */
+	int64_t		 number;	/* cRLNumber */
+	int64_t		 this_update;
+	int64_t		 next_update;
+	size_t		 nrevoked;
+};
+void	ca_crl_result_clear(struct ca_crl_result *);
+
+/*
+ * Sign a v2 CRL of issuer (RFC 5280 section 5): every revoked
+ * certificate with its reasonCode, authorityKeyIdentifier, a cRLNumber
+ * taken from the store (with its audit line) before signing, thisUpdate
+ * now and nextUpdate now + next_update seconds (0: the default).  The
+ * issuer certificate must allow cRLSign when it has a keyUsage.
+ */
+int	ca_crl_sign(struct ca_engine *, const char *issuer, int64_t next_update,
+    struct ca_crl_result *out, struct st_err *e) ST_MUSTCHECK;
 
 #endif /* STICA_CA_H */

@@ -28,5 +28,29 @@ int	cmd_fail(const char *ctx, const struct st_err *e, int rc);
 
 int	cmd_tnauthlist(int, char **);
 void	help_tnauthlist(FILE *);
+int	cmd_hsm(int, char **);
+void	help_hsm(FILE *);
+int	cmd_ceremony(int, char **);
+void	help_ceremony(FILE *);
+int	cmd_init(int, char **);
+void	help_init(FILE *);
+int	cmd_policy(int, char **);
+void	help_policy(FILE *);
+
+int	cmd_audit(int, char **);
+void	help_audit(FILE *);
+
+int	cmd_issue(int, char **);
+void	help_issue(FILE *);
+int	cmd_issue_batch(int, char **);
+void	help_issue_batch(FILE *);
+int	cmd_show(int, char **);
+void	help_show(FILE *);
+int	cmd_revoke(int, char **);
+void	help_revoke(FILE *);
+int	cmd_crl(int, char **);
+void	help_crl(FILE *);
+int	cmd_verify(int, char **);
+void	help_verify(FILE *);
 
 #endif /* STICA_CMD_H */

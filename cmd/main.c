@@ -9,8 +9,30 @@
 #include "cmd/cmd.h"
 
 static const struct cmd cmds[] = {
+	{ "audit", cmd_audit, help_audit,
+	    "export and verify the hash-chained audit log" },
+	{ "ceremony", cmd_ceremony, help_ceremony,
+	    "run a key ceremony from a YAML file (root, CA, CSR, key, CRL)" },
+	{ "init", cmd_init, help_init,
+	    "development CA in DIR: SoftHSM token, root, CA, policy, config" },
+	{ "hsm", cmd_hsm, help_hsm,
+	    "list PKCS#11 slots, tokens and keys; generate a key in a token" },
+	{ "issue", cmd_issue, help_issue,
+	    "issue one certificate from a CSR or a public key (PEM chain)" },
+	{ "issue-batch", cmd_issue_batch, help_issue_batch,
+	    "issue one certificate per JSON line, resumable after a crash" },
+	{ "show", cmd_show, help_show,
+	    "show one certificate as the store records it" },
+	{ "revoke", cmd_revoke, help_revoke,
+	    "revoke a certificate (RFC 5280 reason)" },
+	{ "crl", cmd_crl, help_crl,
+	    "sign an issuer's CRL in the HSM (RFC 5280 section 5)" },
 	{ "tnauthlist", cmd_tnauthlist, help_tnauthlist,
 	    "encode, decode and compare TNAuthLists (RFC 8226, RFC 9060)" },
+	{ "verify", cmd_verify, help_verify,
+	    "verify an x5u chain: RFC 5280 path, AKI/SKI, RFC 9060 scope" },
+	{ "policy", cmd_policy, help_policy,
+	    "check an issuance policy and explain its decisions" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -110,12 +110,23 @@ st_err_ossl(struct st_err *e, int code, const char *fmt, ...)
 {
 	va_list		 ap;
 	unsigned long	 ossl;
-	size_t		 len;
-	char		 reason[256];
+	const char	*data = NULL;
+	int		 flags = 0;
+	size_t		 len, rl;
+	char		 reason[384];
 
-	ossl = ERR_peek_error();
-	if (ossl != 0)
+	/* The oldest error is the root cause; its data string (when the
+	 * raiser attached one, as hsm/'s provider does) says which call,
+	 * token and key. */
+	ossl = ERR_peek_error_data(&data, &flags);
+	if (ossl != 0) {
 		ERR_error_string_n(ossl, reason, sizeof(reason));
+		rl = strlen(reason);
+		if ((flags & ERR_TXT_STRING) && data != NULL &&
+		    data[0] != '\0' && rl < sizeof(reason))
+			snprintf(reason + rl, sizeof(reason) - rl, " (%s)",
+			    data);
+	}
 	ERR_clear_error();
 	if (e == NULL || e->code != 0)
 		return code;

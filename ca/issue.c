@@ -1,0 +1,1240 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Issuance (docs/issuance.md), in Boulder's order (anchors.md section
+ * 1.3): judge the request (its key and CSR, the policy, RFC 9060 section
+ * 4 encompassing by the issuer and every CA above it), build the
+ * certificate, lint it, record the intent with its serial and TBS,
+ * sign it in the HSM, check that the signed TBS is the linted one, and
+ * commit it with its audit line.  A crash or a failure at any point
+ * leaves no signed certificate that is not recorded, and never reuses a
+ * serial: the serial and the TBS are in the store before the HSM is
+ * asked, a failure after that aborts the intent (retiring its serial),
+ * and an intent a crash left pending is aborted when its request key
+ * comes back.
+ *
+ * ca_issue is a batch of one; ca_issue_batch does each phase for many
+ * requests at once: one transaction to reserve them all, signatures on
+ * several threads, one transaction to commit them all.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/asn1.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "ca/issue_int.h"
+#include "common/yaml.h"
+
+#define SPEC_MAX	300	/* "spc:" + 255 characters + NUL, rounded */
+#define MAX_THREADS	16
+/* Below this many signatures a second thread costs more than it saves. */
+#define THREAD_MIN	16
+
+/* KeyUsage bits (RFC 5280 section 4.2.1.3). */
+#define KU_BIT_DIGITAL_SIGNATURE	(1u << 0)
+#define KU_BIT_KEY_CERT_SIGN		(1u << 5)
+#define KU_BIT_CRL_SIGN			(1u << 6)
+
+/* One request on its way from judgement to commit. */
+struct job {
+	const struct ca_issue_req	*req;
+	struct st_err			*e;
+	int				 rc;
+	struct ca_issue_result		*res;
+	bool				 done;		/* res is filled */
+	bool				 reserved;
+	struct ca_subject_key		 key;
+	struct pol_decision		 dec;
+	struct ca_issuer		*is;
+	char				**specs;
+	size_t				  nspecs;
+	uint8_t				*tnauth;	/* DER, OPENSSL_malloc */
+	size_t				 tnauth_len;
+	int64_t				 nb;
+	int64_t				 na;
+	uint8_t				 serial[CA_SERIAL_LEN];
+	X509				*x;	/* holds the subject key
+						 * once judged */
+	bool				 built;
+	char				*subject;	/* text, for the store */
+	unsigned char			*tbs;
+	int				 tbs_len;
+	unsigned char			*der;
+	int				 der_len;
+};
+
+static void
+job_clear(struct job *j)
+{
+	size_t	i;
+
+	ca_subject_key_clear(&j->key);
+	for (i = 0; i < j->nspecs; i++)
+		free(j->specs[i]);
+	free(j->specs);
+	OPENSSL_free(j->tnauth);
+	X509_free(j->x);
+	free(j->subject);
+	OPENSSL_free(j->tbs);
+	OPENSSL_free(j->der);
+}
+
+/* Record a failure of j (its first one wins). */
+static int
+job_fail(struct job *j, int rc)
+{
+	if (j->rc == 0)
+		j->rc = rc;
+	return rc;
+}
+
+/* Codes that say something about the infrastructure, not the request. */
+static bool
+infra_error(int rc)
+{
+	return rc == ST_E_INTERNAL || rc == ST_E_NOMEM || rc == ST_E_STORE ||
+	    rc == ST_E_CRYPTO || rc == ST_E_HSM || rc == ST_E_HSM_PIN ||
+	    rc == ST_E_HSM_NOTOKEN || rc == ST_E_HSM_NOKEY ||
+	    rc == ST_E_HSM_MODULE || rc == ST_E_IO;
+}
+
+/* Codes of a judged and refused request: each leaves an audit line. */
+static bool
+refusal(int rc)
+{
+	return rc == ST_E_REFUSED || rc == ST_E_SCOPE || rc == ST_E_BADCSR ||
+	    rc == ST_E_LINT;
+}
+
+void
+ca_issue_result_clear(struct ca_issue_result *r)
+{
+	if (r == NULL)
+		return;
+	OPENSSL_free(r->der);
+	free(r->pem);
+	free(r->issuer);
+	free(r->profile);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ------------------------------------------------------------------ */
+/* Audit                                                              */
+
+static const char *
+requester_str(const struct ca_issue_req *r, char *buf, size_t bufsz)
+{
+	if (r->requester == POL_REQ_ACCOUNT)
+		snprintf(buf, bufsz, "account:%.200s", r->account != NULL ?
+		    r->account : "");
+	else
+		snprintf(buf, bufsz, "operator");
+	return buf;
+}
+
+static json_t *
+specs_json(char *const *v, size_t n)
+{
+	json_t	*a;
+	size_t	 i;
+
+	if ((a = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(a, json_string(v[i])) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* Fields shared by the issue and refuse lines: who asked, how, for what. */
+static json_t *
+request_fields(const struct job *j)
+{
+	const struct ca_issue_req	*r = j->req;
+	json_t				*o, *a = NULL;
+	char				 who[256];
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	if (json_object_set_new(o, "requester", json_string(requester_str(r,
+	    who, sizeof(who)))) != 0 ||
+	    json_object_set_new(o, "proof", json_string(pol_proof_name(
+	    r->proof))) != 0 ||
+	    json_object_set_new(o, "ca", json_boolean(r->ca)) != 0 ||
+	    (r->token_authority != NULL && json_object_set_new(o,
+	    "token_authority", json_string(r->token_authority)) != 0) ||
+	    (j->dec.rule != NULL && json_object_set_new(o, "rule",
+	    json_string(j->dec.rule)) != 0) ||
+	    (a = specs_json(j->specs, j->nspecs)) == NULL ||
+	    json_object_set_new(o, "scope", a) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * A refusal of a judged request: the rule and the reason, so that the
+ * log shows every "no" as well as every "yes" (docs/design.md, Audit).
+ */
+static int
+audit_refusal(struct store *s, const struct job *j, struct st_err *e)
+{
+	json_t	*o;
+	int	 rc;
+
+	if ((o = request_fields(j)) == NULL)
+		return ST_E_NOMEM;
+	if ((j->req->profile != NULL && json_object_set_new(o, "profile",
+	    json_string(j->req->profile)) != 0) ||
+	    (j->req->request_key != NULL && json_object_set_new(o, "request",
+	    json_string(j->req->request_key)) != 0) ||
+	    json_object_set_new(o, "code", json_string(st_err_name(j->rc))) !=
+	    0 || json_object_set_new(o, "reason", json_string(st_err_str(j->e,
+	    j->rc))) != 0) {
+		json_decref(o);
+		return ST_E_NOMEM;
+	}
+	rc = store_audit_append(s, "refuse", o, e);
+	json_decref(o);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Judging                                                            */
+
+static int
+job_specs(struct job *j)
+{
+	const struct ca_tnauth	*l = j->req->tnauth;
+	char			 buf[SPEC_MAX];
+	size_t			 i;
+
+	if ((j->specs = calloc(l->n, sizeof(*j->specs))) == NULL)
+		return ST_E_NOMEM;
+	for (i = 0; i < l->n; i++) {
+		ca_tn_entry_format(&l->v[i], buf, sizeof(buf));
+		if ((j->specs[i] = strdup(buf)) == NULL)
+			return ST_E_NOMEM;
+		j->nspecs = i + 1;
+	}
+	return 0;
+}
+
+/*
+ * RFC 9060 section 4: "equal to or a subset of" the TNAuthList of the
+ * issuer and of every CA above it that has one (RFC 8226 section 9: a
+ * CA's list "limits the set of TNs for certification paths that include
+ * this certificate"), with the policy's SPC map for SPC-only parents.
+ */
+static int
+check_encompassed(struct ca_engine *g, struct job *j, struct st_err *e)
+{
+	struct ca_issuer	*is = j->is;
+	struct ca_scope		*rs = NULL;
+	struct st_err		 why;
+	char			 cn[128];
+	size_t			 i;
+	int			 r, rc = ST_E_INTERNAL;
+
+	if ((rc = ca_scope_from_tnauth(j->req->tnauth, &rs, e)) != 0)
+		goto out;
+	for (i = 0; i < is->nabove; i++) {
+		if (is->above_scopes[i] == NULL)
+			continue;
+		st_err_clear(&why);
+		if ((r = ca_scope_encompasses(is->above_scopes[i], rs, &g->map,
+		    &why)) == 1)
+			continue;
+		if (r < 0) {
+			rc = st_err_set(e, r, "scope: %s", st_err_str(&why, r));
+			goto out;
+		}
+		if (X509_NAME_get_text_by_NID(X509_get_subject_name(
+		    is->above[i]), NID_commonName, cn, sizeof(cn)) < 0)
+			snprintf(cn, sizeof(cn), "?");
+		if (i == 0)
+			rc = st_err_set(e, ST_E_SCOPE, "scope: not encompassed "
+			    "by issuer '%s' (CN=%s): %s", is->name, cn,
+			    st_err_str(&why, ST_E_SCOPE));
+		else
+			rc = st_err_set(e, ST_E_SCOPE, "scope: not encompassed "
+			    "by CA %zu above issuer '%s' (CN=%s): %s", i,
+			    is->name, cn, st_err_str(&why, ST_E_SCOPE));
+		goto out;
+	}
+	rc = 0;
+out:
+	ca_scope_free(rs);
+	return rc;
+}
+
+/*
+ * Validity (RFC 5280 section 4.1.2.5): notBefore = now - backdate, but
+ * not before the issuer's notBefore; notAfter = notBefore + lifetime as
+ * the policy decided it (already capped by the token's exp), but never
+ * past the issuer's notAfter nor past the token's exp (RFC 9447 section
+ * 7).  A certificate that would be expired when issued is refused.
+ */
+static int
+job_validity(struct job *j, int64_t now, struct st_err *e)
+{
+	int64_t	nb = now - j->dec.backdate, na;
+	char	t1[32], t2[32];
+
+	na = nb + j->dec.lifetime;
+	if (nb < j->is->not_before)
+		nb = j->is->not_before;
+	if (na > j->is->not_after)
+		na = j->is->not_after;
+	if (j->req->not_after_cap > 0 && na > j->req->not_after_cap)
+		na = j->req->not_after_cap;
+	if (na <= now || na <= nb) {
+		st_time_format(nb, t1, sizeof(t1));
+		st_time_format(na, t2, sizeof(t2));
+		return st_err_set(e, ST_E_REFUSED, "validity: nothing is left "
+		    "(notBefore %s, notAfter %s after the issuer's and the "
+		    "token's limits)", t1, t2);
+	}
+	j->nb = nb;
+	j->na = na;
+	return 0;
+}
+
+/*
+ * Everything about a request that does not depend on the serial: its
+ * key, the policy's decision and the issuer's scope.
+ */
+static int
+job_judge(struct ca_engine *g, struct job *j, int64_t now)
+{
+	const struct ca_issue_req	*r = j->req;
+	struct pol_request		 pr;
+	struct st_err			*e = j->e;
+	int				 rc;
+
+	if (r->tnauth == NULL || r->tnauth->n == 0)
+		return job_fail(j, st_err_set(e, ST_E_USAGE, "request: no "
+		    "TNAuthList (RFC 8226 section 9: SIZE (1..MAX))"));
+	if ((rc = job_specs(j)) != 0)
+		return job_fail(j, rc);
+	if (r->csr != NULL)
+		rc = ca_csr_load(r->csr, r->csr_len, &j->key, e);
+	else if (r->spki != NULL) {
+		/* Decoded once, into the certificate to be. */
+		if ((j->x = X509_new()) == NULL)
+			return job_fail(j, ST_E_NOMEM);
+		rc = ca_spki_load(r->spki, r->spki_len, &j->x, &j->key, e);
+	}
+	else
+		rc = st_err_set(e, ST_E_USAGE, "request: a CSR or a public key "
+		    "is required");
+	if (rc != 0)
+		return job_fail(j, rc);
+	if (j->key.csr_bc && j->key.csr_ca != r->ca)
+		return job_fail(j, st_err_set(e, ST_E_BADCSR, "CSR: "
+		    "basicConstraints cA is %s but %s certificate was asked "
+		    "for (RFC 9448 section 6 step 9)", j->key.csr_ca ? "TRUE" :
+		    "FALSE", r->ca ? "a CA" : "an end-entity"));
+	if ((rc = ca_tnauth_encode(r->tnauth, &j->tnauth, &j->tnauth_len,
+	    e)) != 0)
+		return job_fail(j, rc);
+	if (r->not_after_cap > 0 && r->not_after_cap <= now)
+		return job_fail(j, st_err_set(e, ST_E_REFUSED, "request: the "
+		    "authority token has expired (RFC 9447 section 7)"));
+
+	memset(&pr, 0, sizeof(pr));
+	pr.requester = r->requester;
+	pr.account = r->account;
+	pr.proof = r->proof;
+	pr.token_authority = r->token_authority;
+	pr.scope = (const char *const *)j->specs;
+	pr.nscope = j->nspecs;
+	pr.ca = r->ca;
+	pr.key_type = j->key.type;
+	pr.max_lifetime = r->not_after_cap > 0 ? r->not_after_cap - now : 0;
+	pr.profile = r->profile;
+	pr.issuer = r->issuer;
+	if ((rc = pol_decide(g->pol, &pr, ca_engine_within, g, &j->dec, NULL,
+	    e)) != 0)
+		return job_fail(j, rc);
+	if (j->dec.refused)
+		return job_fail(j, st_err_set(e, ST_E_REFUSED, "policy: %s",
+		    j->dec.reason));
+	if ((r->profile != NULL && strcmp(r->profile, j->dec.profile->name) !=
+	    0) || (r->issuer != NULL && strcmp(r->issuer, j->dec.issuer) != 0))
+		return job_fail(j, st_err_set(e, ST_E_REFUSED, "policy: rule "
+		    "'%s' issues profile '%s' from issuer '%s', not what was "
+		    "asked for", j->dec.rule, j->dec.profile->name,
+		    j->dec.issuer));
+	if (j->dec.profile->ca != r->ca)
+		return job_fail(j, st_err_set(e, ST_E_REFUSED, "policy: "
+		    "profile '%s' does not issue %s certificates",
+		    j->dec.profile->name, r->ca ? "CA" : "end-entity"));
+	if ((j->is = ca_engine_issuer(g, j->dec.issuer)) == NULL)
+		return job_fail(j, st_err_set(e, ST_E_POLICY, "policy: rule "
+		    "'%s' names issuer '%s', which is not configured",
+		    j->dec.rule, j->dec.issuer));
+	if ((rc = check_encompassed(g, j, e)) != 0 ||
+	    (rc = job_validity(j, now, e)) != 0)
+		return job_fail(j, rc);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Building                                                           */
+
+/* The value of one template placeholder (docs/policy.md). */
+static const char *
+placeholder(const struct job *j, const char *name, size_t len,
+    const char *serial_hex)
+{
+	const struct ca_tnauth	*l = j->req->tnauth;
+	size_t			 i;
+
+#define IS(s) (len == sizeof(s) - 1 && memcmp(name, s, len) == 0)
+	if (IS("spc") || IS("tn") || IS("first-tn")) {
+		for (i = 0; i < l->n; i++) {
+			if (IS("spc") && l->v[i].kind == CA_TN_SPC)
+				return l->v[i].value;
+			if (IS("tn") && l->v[i].kind == CA_TN_ONE)
+				return l->v[i].value;
+			if (IS("first-tn") && l->v[i].kind != CA_TN_SPC)
+				return l->v[i].value;
+		}
+		return NULL;
+	}
+	if (IS("account"))
+		return j->req->account != NULL ? j->req->account : "operator";
+	if (IS("serial"))
+		return serial_hex;
+	if (IS("issuer"))
+		return j->is->name;
+#undef IS
+	return NULL;
+}
+
+/*
+ * Expand {spc}, {tn}, {first-tn}, {account}, {serial} and {issuer} in a
+ * template the policy loader has checked; a placeholder with no value
+ * for this request is ST_E_POLICY.
+ */
+static int
+render(const struct job *j, const char *what, const char *tmpl,
+    const char *serial_hex, char *buf, size_t bufsz, struct st_err *e)
+{
+	const char	*s, *end, *v;
+	size_t		 off = 0, vl;
+
+	for (s = tmpl; *s != '\0'; s++) {
+		if (*s == '{' && (end = strchr(s + 1, '}')) != NULL) {
+			if ((v = placeholder(j, s + 1, (size_t)(end - s - 1),
+			    serial_hex)) == NULL)
+				return st_err_set(e, ST_E_POLICY, "profile '%s': "
+				    "%s: placeholder %.*s has no value for "
+				    "this request", j->dec.profile->name, what,
+				    (int)(end - s + 1), s);
+			vl = strlen(v);
+			s = end;
+		} else {
+			v = s;
+			vl = 1;
+		}
+		if (off + vl >= bufsz)
+			return st_err_set(e, ST_E_POLICY, "profile '%s': %s: "
+			    "longer than %zu bytes", j->dec.profile->name, what,
+			    bufsz - 1);
+		memcpy(buf + off, v, vl);
+		off += vl;
+	}
+	buf[off] = '\0';
+	return 0;
+}
+
+/* Subject DN from the profile's template, in its order (RFC 5280 4.1.2.6). */
+static int
+build_subject(struct job *j, const char *serial_hex, struct st_err *e)
+{
+	const struct pol_profile	*pr = j->dec.profile;
+	X509_NAME			*n;
+	char				 val[256], *txt = NULL, *nt;
+	size_t				 i, tl = 0, add;
+
+	if ((n = X509_get_subject_name(j->x)) == NULL)
+		return ST_E_INTERNAL;
+	for (i = 0; i < pr->nsubject; i++) {
+		if (render(j, pr->subject[i].name, pr->subject[i].value,
+		    serial_hex, val, sizeof(val), e) != 0) {
+			free(txt);
+			return ST_E_POLICY;
+		}
+		if (!X509_NAME_add_entry_by_txt(n, pr->subject[i].name,
+		    MBSTRING_UTF8, (const unsigned char *)val, -1, -1, 0)) {
+			free(txt);
+			return st_err_ossl(e, ST_E_POLICY, "profile '%s': "
+			    "subject %s=\"%s\"", pr->name, pr->subject[i].name,
+			    val);
+		}
+		add = strlen(pr->subject[i].name) + strlen(val) + 3;
+		if ((nt = realloc(txt, tl + add + 1)) == NULL) {
+			free(txt);
+			return ST_E_NOMEM;
+		}
+		txt = nt;
+		tl += (size_t)snprintf(txt + tl, add + 1, "%s%s=%s",
+		    i > 0 ? ", " : "", pr->subject[i].name, val);
+	}
+	j->subject = txt;
+	return 0;
+}
+
+/* RFC 5280 section 4.2.1.13; ATIS-1000080 also wants the cRLIssuer. */
+static int
+build_crldp(struct job *j, const char *serial_hex, struct st_err *e)
+{
+	CRL_DIST_POINTS	*dps = NULL;
+	DIST_POINT	*dp = NULL;
+	GENERAL_NAME	*gn = NULL;
+	ASN1_IA5STRING	*uri = NULL;
+	char		 url[1024];
+	int		 rc = ST_E_NOMEM;
+
+	if ((rc = render(j, "crl-distribution-point", j->dec.profile->crl_dp,
+	    serial_hex, url, sizeof(url), e)) != 0)
+		return rc;
+	rc = ST_E_NOMEM;
+	if ((dps = sk_DIST_POINT_new_null()) == NULL ||
+	    (dp = DIST_POINT_new()) == NULL ||
+	    (dp->distpoint = DIST_POINT_NAME_new()) == NULL ||
+	    (dp->distpoint->name.fullname = GENERAL_NAMES_new()) == NULL ||
+	    (gn = GENERAL_NAME_new()) == NULL ||
+	    (uri = ASN1_IA5STRING_new()) == NULL ||
+	    !ASN1_STRING_set(uri, url, -1))
+		goto out;
+	dp->distpoint->type = 0;
+	GENERAL_NAME_set0_value(gn, GEN_URI, uri);
+	uri = NULL;
+	if (!sk_GENERAL_NAME_push(dp->distpoint->name.fullname, gn))
+		goto out;
+	gn = NULL;
+	/*
+	 * RFC 5280 says to omit cRLIssuer when the issuer signs its own
+	 * CRLs; ATIS-1000080 v005 section 6.4.1 requires one "that matches
+	 * the DN of the issuer of the CRL", which here is the issuer.
+	 */
+	if (j->dec.profile->mode == POL_MODE_ATIS) {
+		if ((dp->CRLissuer = GENERAL_NAMES_new()) == NULL ||
+		    (gn = GENERAL_NAME_new()) == NULL ||
+		    (gn->d.dirn = X509_NAME_dup(X509_get_subject_name(
+		    j->is->cert))) == NULL)
+			goto out;
+		gn->type = GEN_DIRNAME;
+		if (!sk_GENERAL_NAME_push(dp->CRLissuer, gn))
+			goto out;
+		gn = NULL;
+	}
+	if (!sk_DIST_POINT_push(dps, dp))
+		goto out;
+	dp = NULL;
+	if (X509_add1_ext_i2d(j->x, NID_crl_distribution_points, dps, 0,
+	    X509V3_ADD_APPEND) != 1) {
+		rc = st_err_ossl(e, ST_E_CRYPTO, "cRLDistributionPoints");
+		goto out;
+	}
+	rc = 0;
+out:
+	ASN1_IA5STRING_free(uri);
+	GENERAL_NAME_free(gn);
+	DIST_POINT_free(dp);
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	return rc;
+}
+
+/*
+ * The extensions, always in this order: basicConstraints and keyUsage
+ * (critical), SKI, AKI, certificatePolicies, cRLDistributionPoints,
+ * TNAuthList (non-critical), and for end entities the claim
+ * constraints.
+ */
+static int
+build_exts(struct job *j, const char *serial_hex, struct st_err *e)
+{
+	const struct pol_profile	*pr = j->dec.profile;
+	uint8_t				 ski[20];
+	unsigned			 ku;
+	int				 rc;
+
+	if (pr->ca)
+		ku = KU_BIT_KEY_CERT_SIGN | (pr->mode == POL_MODE_ATIS ? 0 :
+		    KU_BIT_CRL_SIGN);
+	else
+		ku = KU_BIT_DIGITAL_SIGNATURE;
+	if ((rc = ca_ext_basic_constraints(j->x, pr->ca, pr->path_len,
+	    e)) != 0 || (rc = ca_ext_key_usage(j->x, ku, e)) != 0 ||
+	    (rc = ca_key_id(j->key.xpk, ski, e)) != 0 ||
+	    (rc = ca_ext_key_ids(j->x, ski, j->is->ski, e)) != 0)
+		return rc;
+	if (pr->npolicies > 0 && (rc = ca_ext_policies(j->x, pr->policies,
+	    pr->npolicies, e)) != 0)
+		return rc;
+	if (pr->crl_dp != NULL && (rc = build_crldp(j, serial_hex, e)) != 0)
+		return rc;
+	if ((rc = ca_ext_der(j->x, CA_OID_TNAUTHLIST, j->tnauth,
+	    j->tnauth_len, e)) != 0)
+		return rc;
+	if (!pr->ca && pr->claims != NULL &&
+	    (rc = ca_ext_claims(j->x, pr->claims, e)) != 0)
+		return rc;
+	return 0;
+}
+
+static unsigned
+lint_key_types(const struct pol_profile *pr)
+{
+	unsigned	m = 0;
+	size_t		i;
+
+	for (i = 0; i < pr->nkey_types; i++)
+		switch (pr->key_types[i]) {
+		case POL_KEY_EC_P256:
+			m |= CA_KEY_EC_P256;
+			break;
+		case POL_KEY_EC_P384:
+			m |= CA_KEY_EC_P384;
+			break;
+		case POL_KEY_RSA_2048:
+		case POL_KEY_RSA_3072:
+			m |= CA_KEY_RSA;
+			break;
+		case POL_KEY_NONE:
+			break;
+		}
+	return m;
+}
+
+/*
+ * Build the certificate with a fresh serial, lint it and encode its TBS.
+ * Called again with a new serial if the store reports a collision.
+ */
+static int
+job_build(struct ca_engine *g, struct job *j)
+{
+	const struct pol_profile	*pr = j->dec.profile;
+	struct ca_lint_ctx		 lc;
+	struct st_err			*e = j->e;
+	X509_ALGOR			*tbs_alg;
+	X509				*nx;
+	char				 hex[2 * CA_SERIAL_LEN + 1];
+	int				 rc = ST_E_NOMEM;
+
+	/*
+	 * A fresh certificate but for the subject key: the one judge put
+	 * there (a public key request, first build), or a copy.
+	 */
+	free(j->subject);
+	OPENSSL_free(j->tbs);
+	j->subject = NULL;
+	j->tbs = NULL;
+	if (j->x == NULL || j->built) {
+		if ((nx = X509_new()) == NULL)
+			goto out;
+		if ((rc = ca_spki_install(&nx, j->key.xpk, e)) != 0) {
+			X509_free(nx);
+			goto out;
+		}
+		if (j->x != NULL && j->key.xpk == X509_get_X509_PUBKEY(j->x))
+			j->key.xpk = X509_get_X509_PUBKEY(nx);
+		X509_free(j->x);
+		j->x = nx;
+	}
+	j->built = true;
+	if ((rc = ca_serial_draw(j->serial, e)) != 0)
+		goto out;
+	ca_serial_hex(j->serial, sizeof(j->serial), hex);
+	rc = ST_E_NOMEM;
+	if (!X509_set_version(j->x, X509_VERSION_3) ||
+	    !ASN1_STRING_set(X509_get_serialNumber(j->x), j->serial,
+	    sizeof(j->serial)) ||
+	    !X509_set_issuer_name(j->x, X509_get_subject_name(j->is->cert)) ||
+	    ASN1_TIME_set(X509_getm_notBefore(j->x), (time_t)j->nb) == NULL ||
+	    ASN1_TIME_set(X509_getm_notAfter(j->x), (time_t)j->na) == NULL)
+		goto out;
+	if ((rc = build_subject(j, hex, e)) != 0 ||
+	    (rc = build_exts(j, hex, e)) != 0)
+		goto out;
+	/*
+	 * The TBS must carry its signature algorithm before it is linted and
+	 * recorded, and OpenSSL 3.0 has no setter for it (X509_sign_ctx sets
+	 * it while signing).  X509_get0_tbs_sigalg returns a pointer into
+	 * j->x, which is ours and not const, so writing through it is sound;
+	 * the value is the provider's own AlgorithmIdentifier, so signing
+	 * rewrites the same bytes, which ca_signed_tbs_check confirms.
+	 */
+	tbs_alg = (X509_ALGOR *)(uintptr_t)X509_get0_tbs_sigalg(j->x);
+	if (!X509_ALGOR_copy(tbs_alg, j->is->sigalg)) {
+		rc = ST_E_NOMEM;
+		goto out;
+	}
+	memset(&lc, 0, sizeof(lc));
+	lc.mode = pr->mode == POL_MODE_ATIS ? CA_LINT_ATIS1000080 :
+	    CA_LINT_RFC9060;
+	lc.kind = pr->kind == POL_KIND_SPC ? CA_KIND_SPC :
+	    pr->kind == POL_KIND_PER_TN ? CA_KIND_PERTN : CA_KIND_TNBLOCK;
+	lc.ca = pr->ca;
+	lc.issuer = j->is->cert;
+	lc.above = (const X509 *const *)j->is->above;
+	lc.n_above = j->is->nabove;
+	lc.above_scopes = (const struct ca_scope *const *)j->is->above_scopes;
+	lc.map = &g->map;
+	lc.max_entries = pr->max_entries;
+	lc.max_lifetime = j->dec.lifetime;
+	lc.key_types = lint_key_types(pr);
+	if ((rc = ca_lint_cert(j->x, &lc, e)) != 0)
+		goto out;
+	if ((j->tbs_len = i2d_re_X509_tbs(j->x, &j->tbs)) <= 0) {
+		j->tbs = NULL;
+		rc = st_err_ossl(e, ST_E_CRYPTO, "encoding the TBS");
+		goto out;
+	}
+	rc = 0;
+out:
+	ERR_clear_error();
+	return rc != 0 ? job_fail(j, rc) : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Results                                                            */
+
+static int
+result_fill(struct ca_engine *g, struct ca_issue_result *r, const char *issuer,
+    const char *profile, const uint8_t *serial, size_t serial_len,
+    const uint8_t *der, size_t der_len, int64_t nb, int64_t na)
+{
+	struct ca_issuer	*is;
+
+	memset(r, 0, sizeof(*r));
+	if (serial_len > sizeof(r->serial))
+		return ST_E_INTERNAL;
+	if ((r->der = OPENSSL_memdup(der, der_len)) == NULL ||
+	    ca_pem_encode("CERTIFICATE", der, der_len, &r->pem) != 0 ||
+	    (r->issuer = strdup(issuer)) == NULL ||
+	    (r->profile = strdup(profile)) == NULL) {
+		ca_issue_result_clear(r);
+		return ST_E_NOMEM;
+	}
+	r->der_len = der_len;
+	memcpy(r->serial, serial, serial_len);
+	r->serial_len = serial_len;
+	ca_serial_hex(serial, serial_len, r->serial_hex);
+	r->not_before = nb;
+	r->not_after = na;
+	if ((is = ca_engine_issuer(g, issuer)) != NULL)
+		r->chain = is->chain_pem;
+	return 0;
+}
+
+/*
+ * Requests that carry a key the store knows: a valid or revoked row is
+ * the answer (RFC 8555 finalize retried, a batch restarted); a pending
+ * row is an attempt a crash interrupted, aborted here so that the request
+ * is issued anew under the same key.  Returns 0 or a store failure.
+ */
+static int
+lookup_existing(struct ca_engine *g, struct store *s, struct job **v,
+    size_t n, struct st_err *e)
+{
+	struct store_cert	*c = NULL;
+	struct store_ref	 ref;
+	struct st_err		 se;
+	size_t			 i;
+	int			 rc = ST_E_INTERNAL;
+
+	for (i = 0; i < n; i++) {
+		struct job *j = v[i];
+
+		if (j->rc != 0 || j->req->request_key == NULL)
+			continue;
+		store_cert_free(c);
+		c = NULL;
+		st_err_clear(&se);
+		rc = store_request_lookup(s, j->req->request_key, &c, &se);
+		if (rc == ST_E_NOTFOUND)
+			continue;
+		if (rc != 0) {
+			st_err_set(e, rc, "%s", st_err_str(&se, rc));
+			goto out;
+		}
+		if (c->status == STORE_VALID || c->status == STORE_REVOKED) {
+			if ((rc = result_fill(g, j->res, c->issuer, c->profile,
+			    c->serial, c->serial_len, c->der, c->der_len,
+			    c->not_before, c->not_after)) != 0)
+				goto out;
+			j->res->existing = true;
+			j->done = true;
+		} else if (c->status == STORE_PENDING) {
+			ref.issuer = c->issuer;
+			ref.serial = c->serial;
+			ref.serial_len = c->serial_len;
+			if ((rc = store_issue_abort(s, &ref, 1, "an interrupted "
+			    "attempt under the same request key; issued anew",
+			    j->e)) != 0)
+				job_fail(j, rc);
+		}
+	}
+	rc = 0;
+out:
+	store_cert_free(c);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reserve, sign, commit                                              */
+
+static void
+intent_of(const struct job *j, struct store_intent *it)
+{
+	memset(it, 0, sizeof(*it));
+	it->issuer = j->is->name;
+	it->serial = j->serial;
+	it->serial_len = sizeof(j->serial);
+	it->profile = j->dec.profile->name;
+	it->subject = j->subject;
+	it->tnauth = j->tnauth;
+	it->tnauth_len = j->tnauth_len;
+	it->not_before = j->nb;
+	it->not_after = j->na;
+	it->tbs = j->tbs;
+	it->tbs_len = (size_t)j->tbs_len;
+	it->request_key = j->req->request_key;
+}
+
+/*
+ * Record the intents of the built jobs in one transaction, before any
+ * signature (anchors.md section 1.3).  A serial collision (one in 2^135)
+ * rebuilds that job with a new serial; a request key another process
+ * holds fails that job alone.
+ */
+static int
+reserve(struct ca_engine *g, struct store *s, struct job **v, size_t n,
+    struct st_err *e)
+{
+	struct store_intent	*it = NULL;
+	struct store_cert	*c = NULL;
+	struct job		**w = NULL;
+	struct st_err		 se;
+	size_t			 i, m, conflict, tries;
+	int			 rc = ST_E_INTERNAL;
+
+	if ((it = calloc(n > 0 ? n : 1, sizeof(*it))) == NULL ||
+	    (w = calloc(n > 0 ? n : 1, sizeof(*w))) == NULL) {
+		rc = ST_E_NOMEM;
+		goto out;
+	}
+	for (tries = 0; tries <= n + 4; tries++) {
+		for (i = m = 0; i < n; i++)
+			if (v[i]->rc == 0 && !v[i]->done) {
+				w[m] = v[i];
+				intent_of(v[i], &it[m++]);
+			}
+		if (m == 0) {
+			rc = 0;
+			goto out;
+		}
+		st_err_clear(&se);
+		conflict = m;
+		rc = store_issue_reserve(s, it, m, &conflict, &se);
+		if (rc == 0) {
+			for (i = 0; i < m; i++)
+				w[i]->reserved = true;
+			goto out;
+		}
+		if (rc != ST_E_EXISTS || conflict >= m) {
+			st_err_set(e, rc, "%s", st_err_str(&se, rc));
+			goto out;
+		}
+		store_cert_free(c);
+		c = NULL;
+		if (w[conflict]->req->request_key != NULL &&
+		    store_request_lookup(s, w[conflict]->req->request_key, &c,
+		    NULL) == 0 && c->status != STORE_ABORTED)
+			job_fail(w[conflict], st_err_set(w[conflict]->e,
+			    ST_E_EXISTS, "request key '%s' is held by another "
+			    "issuance in progress", w[conflict]->req->request_key));
+		else
+			(void)job_build(g, w[conflict]);
+	}
+	rc = st_err_set(e, ST_E_STORE, "reserve: the store keeps refusing the "
+	    "intents");
+out:
+	store_cert_free(c);
+	free(it);
+	free(w);
+	return rc;
+}
+
+struct sign_arg {
+	struct job	**v;
+	size_t		  n;
+	size_t		  stride;
+	size_t		  first;
+};
+
+/*
+ * Sign every stride-th job from first: its own EVP_MD_CTX, the shared
+ * HSM key (hsm/ is thread-safe), then the DER and the TBS check.  The
+ * token's signature was verified inside hsm/ (docs/hsm.md), so it is not
+ * verified again here.
+ */
+static void *
+sign_run(void *varg)
+{
+	struct sign_arg	*a = varg;
+	EVP_MD_CTX	*m;
+	size_t		 i;
+	int		 rc;
+
+	if ((m = EVP_MD_CTX_new()) == NULL) {
+		for (i = a->first; i < a->n; i += a->stride)
+			job_fail(a->v[i], ST_E_NOMEM);
+		return NULL;
+	}
+	for (i = a->first; i < a->n; i += a->stride) {
+		struct job *j = a->v[i];
+
+		if ((rc = hsm_key_sign_init(j->is->key, m, j->e)) != 0) {
+			job_fail(j, rc);
+			continue;
+		}
+		if (X509_sign_ctx(j->x, m) <= 0) {
+			job_fail(j, st_err_ossl(j->e, ST_E_HSM, "issuer '%s': "
+			    "signing in the HSM", j->is->name));
+			continue;
+		}
+		if ((j->der_len = i2d_X509(j->x, &j->der)) <= 0) {
+			j->der = NULL;
+			job_fail(j, st_err_ossl(j->e, ST_E_CRYPTO, "encoding "
+			    "the certificate"));
+			continue;
+		}
+		if ((rc = ca_signed_tbs_check(j->der, (size_t)j->der_len,
+		    j->tbs, (size_t)j->tbs_len, j->e)) != 0)
+			job_fail(j, rc);
+	}
+	ERR_clear_error();
+	EVP_MD_CTX_free(m);
+	return NULL;
+}
+
+static void
+sign_all(struct job **v, size_t n, unsigned threads)
+{
+	struct sign_arg	a[MAX_THREADS];
+	pthread_t	t[MAX_THREADS];
+	bool		started[MAX_THREADS];
+	size_t		i, nt;
+
+	if (threads == 0)
+		threads = 2;
+	nt = threads > MAX_THREADS ? MAX_THREADS : threads;
+	if (n < THREAD_MIN * nt)
+		nt = n / THREAD_MIN > 0 ? n / THREAD_MIN : 1;
+	for (i = 0; i < nt; i++) {
+		a[i].v = v;
+		a[i].n = n;
+		a[i].stride = nt;
+		a[i].first = i;
+		started[i] = i > 0 && pthread_create(&t[i], NULL, sign_run,
+		    &a[i]) == 0;
+	}
+	sign_run(&a[0]);
+	for (i = 1; i < nt; i++) {
+		if (started[i])
+			pthread_join(t[i], NULL);
+		else
+			sign_run(&a[i]);
+	}
+}
+
+/* The extra fields of the "issue" audit line (the store adds the rest). */
+static json_t *
+issue_fields(const struct job *j)
+{
+	json_t	*o;
+
+	if ((o = request_fields(j)) == NULL)
+		return NULL;
+	if (json_object_set_new(o, "key", json_string(pol_key_type_name(
+	    j->key.type))) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * Commit the signed jobs in one transaction; if another process changed
+ * one of the rows meanwhile, commit them one by one to find it.  Returns
+ * 0 or a store failure.
+ */
+static int
+commit(struct ca_engine *g, struct store *s, struct job **v, size_t n,
+    struct st_err *e)
+{
+	struct store_signed	*sg = NULL;
+	struct job		**w = NULL;
+	struct st_err		 se;
+	size_t			 i, m = 0;
+	int			 rc = ST_E_INTERNAL;
+
+	if ((sg = calloc(n > 0 ? n : 1, sizeof(*sg))) == NULL ||
+	    (w = calloc(n > 0 ? n : 1, sizeof(*w))) == NULL) {
+		rc = ST_E_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct job *j = v[i];
+
+		if (j->rc != 0 || !j->reserved || j->der == NULL)
+			continue;
+		sg[m].issuer = j->is->name;
+		sg[m].serial = j->serial;
+		sg[m].serial_len = sizeof(j->serial);
+		sg[m].der = j->der;
+		sg[m].der_len = (size_t)j->der_len;
+		if ((sg[m].audit = issue_fields(j)) == NULL) {
+			rc = ST_E_NOMEM;
+			goto out;
+		}
+		w[m++] = j;
+	}
+	if (m == 0) {
+		rc = 0;
+		goto out;
+	}
+	st_err_clear(&se);
+	rc = store_issue_commit(s, sg, m, &se);
+	if (rc == ST_E_EXISTS || rc == ST_E_NOTFOUND || rc == ST_E_VERIFY) {
+		for (i = 0; i < m; i++)
+			if ((rc = store_issue_commit(s, &sg[i], 1, w[i]->e)) !=
+			    0) {
+				if (infra_error(rc))
+					goto out;
+				job_fail(w[i], rc);
+			}
+		rc = 0;
+	} else if (rc != 0) {
+		st_err_set(e, rc, "%s", st_err_str(&se, rc));
+		goto out;
+	}
+	for (i = 0; i < m; i++) {
+		struct job *j = w[i];
+
+		if (j->rc != 0)
+			continue;
+		j->reserved = false;
+		if ((rc = result_fill(g, j->res, j->is->name,
+		    j->dec.profile->name, j->serial, sizeof(j->serial), j->der,
+		    (size_t)j->der_len, j->nb, j->na)) != 0)
+			goto out;
+		j->done = true;
+	}
+	rc = 0;
+out:
+	for (i = 0; sg != NULL && i < m; i++)
+		json_decref(sg[i].audit);
+	free(sg);
+	free(w);
+	return rc;
+}
+
+/*
+ * The store takes an abort reason of at most 256 bytes of UTF-8: cut a
+ * longer message before a character that would not fit.
+ */
+static const char *
+abort_reason(const struct job *j, char *buf, size_t bufsz)
+{
+	unsigned char	lead;
+	size_t		len, p, need;
+
+	snprintf(buf, bufsz, "%s", j->rc != 0 ? st_err_str(j->e, j->rc) :
+	    "not committed");
+	len = p = strlen(buf);
+	while (p > 0 && ((unsigned char)buf[p - 1] & 0xc0) == 0x80)
+		p--;
+	if (p > 0 && ((lead = (unsigned char)buf[p - 1]) & 0x80) != 0) {
+		need = (lead & 0xe0) == 0xc0 ? 2 : (lead & 0xf0) == 0xe0 ? 3 :
+		    4;
+		if (len - (p - 1) < need)
+			buf[p - 1] = '\0';
+	}
+	return buf;
+}
+
+/* Abort what was reserved and will not be committed (serial retired). */
+static int
+abort_failed(struct store *s, struct job **v, size_t n, struct st_err *e)
+{
+	struct store_ref	ref;
+	struct st_err		se;
+	char			why[200];
+	size_t			i;
+	int			rc, first = 0;
+
+	for (i = 0; i < n; i++) {
+		struct job *j = v[i];
+
+		if (!j->reserved || j->done)
+			continue;
+		ref.issuer = j->is->name;
+		ref.serial = j->serial;
+		ref.serial_len = sizeof(j->serial);
+		st_err_clear(&se);
+		if ((rc = store_issue_abort(s, &ref, 1, abort_reason(j, why,
+		    sizeof(why)), &se)) != 0 &&
+		    rc != ST_E_EXISTS && first == 0)
+			first = st_err_set(e, rc, "%s", st_err_str(&se, rc));
+		j->reserved = false;
+	}
+	return first;
+}
+
+/* ------------------------------------------------------------------ */
+/* The pipeline                                                       */
+
+/*
+ * Run jobs v[0..n) through every phase.  Returns 0 when each job has its
+ * outcome in its rc/e (and res when rc is 0), or the first failure of
+ * the store or the HSM.
+ */
+static int
+run(struct ca_engine *g, struct job **v, size_t n, unsigned threads,
+    struct st_err *e)
+{
+	struct store	*s = NULL;
+	struct job	**sv = NULL;
+	struct st_err	 ae;
+	int64_t		 now = (int64_t)time(NULL);
+	size_t		 i, ns;
+	int		 rc = ST_E_INTERNAL, arc;
+
+	if ((rc = ca_engine_store_take(g, &s, e)) != 0)
+		goto out;
+	if ((rc = lookup_existing(g, s, v, n, e)) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct job *j = v[i];
+
+		if (j->rc != 0 || j->done)
+			continue;
+		if (job_judge(g, j, now) == 0)
+			(void)job_build(g, j);
+		if (refusal(j->rc)) {
+			st_err_clear(&ae);
+			if ((arc = audit_refusal(s, j, &ae)) != 0) {
+				rc = st_err_set(e, arc, "%s", st_err_str(&ae,
+				    arc));
+				goto out;
+			}
+		}
+	}
+	if ((rc = reserve(g, s, v, n, e)) != 0)
+		goto out;
+	if ((sv = calloc(n > 0 ? n : 1, sizeof(*sv))) == NULL) {
+		rc = ST_E_NOMEM;
+		goto out;
+	}
+	for (i = ns = 0; i < n; i++)
+		if (v[i]->reserved && v[i]->rc == 0)
+			sv[ns++] = v[i];
+	sign_all(sv, ns, threads);
+	if ((rc = commit(g, s, v, n, e)) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (v[i]->rc != 0 && infra_error(v[i]->rc)) {
+			rc = st_err_set(e, v[i]->rc, "%s", st_err_str(v[i]->e,
+			    v[i]->rc));
+			break;
+		}
+out:
+	/* Whatever was reserved and not committed is retired. */
+	if (s != NULL) {
+		arc = abort_failed(s, v, n, e);
+		if (rc == 0)
+			rc = arc;
+	}
+	free(sv);
+	ca_engine_store_put(g, s);
+	return rc;
+}
+
+int
+ca_issue(struct ca_engine *g, const struct ca_issue_req *req,
+    struct ca_issue_result *out, struct st_err *e)
+{
+	struct job	 j, *jp = &j;
+	int		 rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&j, 0, sizeof(j));
+	j.req = req;
+	j.e = e;
+	j.res = out;
+	rc = run(g, &jp, 1, 1, e);
+	if (rc == 0 && j.rc != 0)
+		rc = j.rc;
+	if (rc != 0)
+		ca_issue_result_clear(out);
+	job_clear(&j);
+	return rc;
+}
+
+int
+ca_issue_batch(struct ca_engine *g, struct ca_batch_item *v, size_t n,
+    unsigned threads, struct st_err *e)
+{
+	struct job	*jobs = NULL, **jp = NULL;
+	size_t		 i;
+	int		 rc = ST_E_INTERNAL;
+
+	for (i = 0; i < n; i++) {
+		v[i].rc = 0;
+		st_err_clear(&v[i].err);
+		memset(&v[i].res, 0, sizeof(v[i].res));
+	}
+	if ((jobs = calloc(n > 0 ? n : 1, sizeof(*jobs))) == NULL ||
+	    (jp = calloc(n > 0 ? n : 1, sizeof(*jp))) == NULL) {
+		rc = ST_E_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		jobs[i].req = &v[i].req;
+		jobs[i].e = &v[i].err;
+		jobs[i].res = &v[i].res;
+		jp[i] = &jobs[i];
+	}
+	rc = run(g, jp, n, threads, e);
+out:
+	for (i = 0; i < n; i++) {
+		if (jobs != NULL) {
+			v[i].rc = jobs[i].rc;
+			if (v[i].rc == 0 && !jobs[i].done)
+				v[i].rc = rc != 0 ? rc : ST_E_INTERNAL;
+			job_clear(&jobs[i]);
+		} else
+			v[i].rc = rc;
+		if (v[i].rc != 0)
+			ca_issue_result_clear(&v[i].res);
+	}
+	free(jobs);
+	free(jp);
+	return rc;
+}

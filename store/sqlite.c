@@ -1,0 +1,1288 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The SQLite backend of store/ (docs/store.md).
+ *
+ *  - WAL journal, so that readers never block the writer;
+ *  - synchronous=FULL: the WAL is fsync'd at every commit, so a reserved
+ *    serial is on disk before the HSM signs it and a recorded certificate
+ *    survives a power cut (NORMAL could lose the last transactions, and
+ *    with them the record of certificates already signed and handed out);
+ *  - BEGIN IMMEDIATE for every write transaction: the write lock is taken
+ *    at the start, so the busy handler waits for it (a deferred
+ *    transaction that upgrades fails with SQLITE_BUSY_SNAPSHOT, which
+ *    bypasses the busy handler);
+ *  - versioned migrations, each in its own transaction, applied at open;
+ *  - prepared statements cached per handle; one handle per thread
+ *    (SQLITE_OPEN_NOMUTEX), any number of processes per file;
+ *  - triggers that make the audit log append-only and certificates
+ *    undeletable with fixed contents, against accidents (the hash chain,
+ *    not the triggers, is what detects deliberate tampering); status
+ *    changes are one-way through the WHERE clauses of the updates, and
+ *    CHECK constraints keep each row consistent with its status.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "store/store_int.h"
+
+#define BUSY_MS		10000
+/*
+ * Checkpoint the WAL into the database every 8192 pages (32 MiB at the
+ * default page size) rather than SQLite's 1000: an issued certificate
+ * dirties three or four pages (its row, two random-keyed index leaves,
+ * its audit line), so the default would checkpoint, with two fsyncs,
+ * more often than a batch of 512 commits.  After a checkpoint the WAL
+ * file is cut back to 64 MiB.
+ */
+#define WAL_CHECKPOINT_PAGES	"8192"
+#define WAL_SIZE_LIMIT		"67108864"
+#define APPLICATION_ID	1398031169	/* "STCA" */
+
+/* Schema steps; migrations[i] takes the schema from version i to i + 1. */
+static const char *const migrations[] = {
+	/* 1: certificates, CRL numbers, audit log */
+	"PRAGMA application_id = 1398031169;"
+	"CREATE TABLE certs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  issuer TEXT NOT NULL,"
+	"  serial BLOB NOT NULL CHECK (typeof(serial) = 'blob' AND"
+	"    length(serial) BETWEEN 1 AND 20),"
+	"  profile TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  tnauth BLOB,"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL,"
+	"  tbs BLOB,"
+	"  der BLOB,"
+	"  status TEXT NOT NULL CHECK (status IN"
+	"    ('pending', 'valid', 'revoked', 'aborted')),"
+	"  request_key TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  issued_at INTEGER,"
+	"  revoked_at INTEGER,"
+	"  reason INTEGER,"
+	"  abort_reason TEXT,"
+	"  UNIQUE (serial, issuer),"
+	"  CHECK ((der IS NOT NULL) = (status IN ('valid', 'revoked'))),"
+	"  CHECK ((tbs IS NULL) = (der IS NOT NULL)),"
+	"  CHECK ((revoked_at IS NOT NULL) = (status = 'revoked'))"
+	");"
+	"CREATE UNIQUE INDEX certs_request ON certs (request_key)"
+	"  WHERE request_key IS NOT NULL;"
+	"CREATE INDEX certs_pending ON certs (issuer, id)"
+	"  WHERE status = 'pending';"
+	"CREATE INDEX certs_revoked ON certs (issuer, serial)"
+	"  WHERE status = 'revoked';"
+	"CREATE TRIGGER certs_no_delete BEFORE DELETE ON certs BEGIN"
+	"  SELECT RAISE(ABORT, 'certs: rows are never deleted'); END;"
+	"CREATE TRIGGER certs_fixed BEFORE UPDATE OF issuer, serial, profile,"
+	"  subject, tnauth, not_before, not_after, created_at ON certs BEGIN"
+	"  SELECT RAISE(ABORT, 'certs: recorded fields never change'); END;"
+	"CREATE TABLE crl_numbers ("
+	"  issuer TEXT PRIMARY KEY,"
+	"  last INTEGER NOT NULL CHECK (last > 0)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  line TEXT NOT NULL"
+	");"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+	"  SELECT RAISE(ABORT, 'audit: the log is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
+	"  SELECT RAISE(ABORT, 'audit: the log is append-only'); END;"
+};
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+_Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,
+    "STORE_SCHEMA_VERSION must count the migrations");
+
+#define CERT_COLS \
+	"issuer, serial, profile, subject, tnauth, not_before, not_after, " \
+	"tbs, der, status, request_key, created_at, issued_at, revoked_at, " \
+	"reason, abort_reason"
+
+enum sq_stmt {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_RESERVE,
+	S_COMMIT_GET,
+	S_COMMIT_CERT,
+	S_STATUS,
+	S_ABORT,
+	S_PENDING_ALL,
+	S_PENDING_ISSUER,
+	S_LOOKUP,
+	S_GET,
+	S_GET_SERIAL,
+	S_ITER,
+	S_REVOKE,
+	S_REVOKED,
+	S_CRL,
+	S_AUDIT_LAST,
+	S_AUDIT_INSERT,
+	S_AUDIT_ALL,
+	S_NSTMT
+};
+
+static const char *const stmt_sql[S_NSTMT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_RESERVE] = "INSERT INTO certs (issuer, serial, profile, subject, "
+	    "tnauth, not_before, not_after, tbs, status, request_key, "
+	    "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', "
+	    "?9, ?10)",
+	[S_COMMIT_GET] = "SELECT profile, subject, tnauth, not_before, "
+	    "not_after, request_key, id, status, tbs FROM certs WHERE "
+	    "serial = ?2 AND issuer = ?1",
+	[S_COMMIT_CERT] = "UPDATE certs SET status = 'valid', der = ?2, "
+	    "tbs = NULL, issued_at = ?3 WHERE id = ?1 AND status = 'pending'",
+	[S_STATUS] = "SELECT status, request_key FROM certs WHERE "
+	    "serial = ?2 AND issuer = ?1",
+	[S_ABORT] = "UPDATE certs SET status = 'aborted', abort_reason = ?3, "
+	    "request_key = NULL WHERE serial = ?2 AND issuer = ?1 AND "
+	    "status = 'pending'",
+	[S_PENDING_ALL] = "SELECT " CERT_COLS " FROM certs WHERE "
+	    "status = 'pending' ORDER BY id",
+	[S_PENDING_ISSUER] = "SELECT " CERT_COLS " FROM certs WHERE "
+	    "issuer = ?1 AND status = 'pending' ORDER BY id",
+	[S_LOOKUP] = "SELECT " CERT_COLS " FROM certs WHERE "
+	    "request_key = ?1",
+	[S_GET] = "SELECT " CERT_COLS " FROM certs WHERE serial = ?2 AND "
+	    "issuer = ?1",
+	[S_GET_SERIAL] = "SELECT " CERT_COLS " FROM certs WHERE serial = ?1 "
+	    "LIMIT 2",
+	[S_ITER] = "SELECT " CERT_COLS " FROM certs WHERE (?1 IS NULL OR "
+	    "issuer = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY id",
+	[S_REVOKE] = "UPDATE certs SET status = 'revoked', revoked_at = ?3, "
+	    "reason = ?4 WHERE serial = ?2 AND issuer = ?1 AND "
+	    "status = 'valid'",
+	[S_REVOKED] = "SELECT serial, revoked_at, reason, not_after FROM "
+	    "certs WHERE issuer = ?1 AND status = 'revoked' ORDER BY serial",
+	[S_CRL] = "INSERT INTO crl_numbers (issuer, last) VALUES (?1, 1) "
+	    "ON CONFLICT (issuer) DO UPDATE SET last = last + 1 "
+	    "RETURNING last",
+	[S_AUDIT_LAST] = "SELECT seq, line FROM audit ORDER BY seq DESC "
+	    "LIMIT 1",
+	[S_AUDIT_INSERT] = "INSERT INTO audit (seq, line) VALUES (?1, ?2)",
+	[S_AUDIT_ALL] = "SELECT line FROM audit ORDER BY seq",
+};
+
+/* The handle: struct store first, so the two convert. */
+struct sq {
+	struct store	 base;
+	sqlite3		*db;
+	bool		 readonly;
+	sqlite3_stmt	*st[S_NSTMT];
+};
+
+static struct sq *
+sq_of(struct store *s)
+{
+	return (struct sq *)s;
+}
+
+/* Record SQLite's view of the last failure as ST_E_STORE. */
+static int
+sq_fail(struct sq *q, struct st_err *e, const char *what)
+{
+	int	x = sqlite3_extended_errcode(q->db);
+
+	if ((x & 0xff) == SQLITE_BUSY || (x & 0xff) == SQLITE_LOCKED)
+		return st_err_set(e, ST_E_STORE,
+		    "store: %s: database is locked (waited %d s)", what,
+		    BUSY_MS / 1000);
+	if ((x & 0xff) == SQLITE_READONLY && q->readonly)
+		return st_err_set(e, ST_E_STORE,
+		    "store: %s: the database was opened read-only", what);
+	return st_err_set(e, ST_E_STORE, "store: %s: %s", what,
+	    sqlite3_errmsg(q->db));
+}
+
+/* The cached statement id, prepared on first use. */
+static int
+sq_stmt(struct sq *q, enum sq_stmt id, sqlite3_stmt **out, struct st_err *e)
+{
+	*out = NULL;
+	if (q->st[id] == NULL && sqlite3_prepare_v3(q->db, stmt_sql[id], -1,
+	    SQLITE_PREPARE_PERSISTENT, &q->st[id], NULL) != SQLITE_OK)
+		return sq_fail(q, e, "prepare");
+	*out = q->st[id];
+	return 0;
+}
+
+/* Make a statement ready for its next use. */
+static void
+sq_reset(sqlite3_stmt *st)
+{
+	if (st != NULL) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+}
+
+/* Run a statement that returns no rows. */
+static int
+sq_run(struct sq *q, enum sq_stmt id, const char *what, struct st_err *e)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((rc = sq_stmt(q, id, &st, e)) != 0)
+		return rc;
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_fail(q, e, what);
+	sq_reset(st);
+	return rc;
+}
+
+static int
+sq_begin(struct sq *q, struct st_err *e)
+{
+	return sq_run(q, S_BEGIN, "begin", e);
+}
+
+static int
+sq_commit(struct sq *q, struct st_err *e)
+{
+	return sq_run(q, S_COMMIT, "commit", e);
+}
+
+/* Roll back if a transaction is open; errors are moot by then. */
+static void
+sq_rollback(struct sq *q)
+{
+	if (!sqlite3_get_autocommit(q->db))
+		(void)sq_run(q, S_ROLLBACK, "rollback", NULL);
+}
+
+/* Run sql (one statement) returning one integer, NULL as 0. */
+static int
+sq_int(struct sq *q, const char *sql, int64_t *v, struct st_err *e)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc = ST_E_INTERNAL, x;
+
+	*v = 0;
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		rc = sq_fail(q, e, "open");
+		goto out;
+	}
+	if ((x = sqlite3_step(st)) == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	else if (x != SQLITE_DONE) {
+		rc = sq_fail(q, e, "open");
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+sq_exec(struct sq *q, const char *sql, const char *what, struct st_err *e)
+{
+	if (sqlite3_exec(q->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return sq_fail(q, e, what);
+	return 0;
+}
+
+/* 0 when there is no schema_migrations table yet. */
+static int
+sq_version(struct sq *q, int64_t *v, struct st_err *e)
+{
+	int64_t	n;
+	int	rc;
+
+	*v = 0;
+	if ((rc = sq_int(q, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name = 'schema_migrations'", &n, e)) != 0 ||
+	    n == 0)
+		return rc;
+	return sq_int(q, "SELECT max(version) FROM schema_migrations", v, e);
+}
+
+static int
+sq_too_new(int64_t v, struct st_err *e)
+{
+	return st_err_set(e, ST_E_STORE,
+	    "store: the database's schema version %lld is newer than this "
+	    "stica knows (%d); use a newer stica", (long long)v,
+	    NMIGRATIONS);
+}
+
+/*
+ * Apply the missing migrations, each in its own BEGIN IMMEDIATE
+ * transaction that re-reads the version (another process may be doing
+ * the same).
+ */
+static int
+sq_migrate(struct sq *q, struct st_err *e)
+{
+	int64_t	v;
+	char	sql[160];
+	int	rc = ST_E_INTERNAL;
+
+	for (;;) {
+		if ((rc = sq_version(q, &v, e)) != 0)
+			goto out;
+		if (v > NMIGRATIONS) {
+			rc = sq_too_new(v, e);
+			goto out;
+		}
+		if (v == NMIGRATIONS)
+			break;
+		if ((rc = sq_begin(q, e)) != 0 ||
+		    (rc = sq_exec(q, "CREATE TABLE IF NOT EXISTS "
+		    "schema_migrations (version INTEGER PRIMARY KEY, "
+		    "applied_at TEXT NOT NULL)", "migrate", e)) != 0 ||
+		    (rc = sq_version(q, &v, e)) != 0)
+			goto out;
+		if (v > NMIGRATIONS) {
+			rc = sq_too_new(v, e);
+			goto out;
+		}
+		if (v < NMIGRATIONS) {
+			if ((rc = sq_exec(q, migrations[v], "migrate", e)) != 0)
+				goto out;
+			snprintf(sql, sizeof(sql), "INSERT INTO "
+			    "schema_migrations (version, applied_at) VALUES "
+			    "(%lld, strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', "
+			    "'now'))", (long long)v + 1);
+			if ((rc = sq_exec(q, sql, "migrate", e)) != 0)
+				goto out;
+		}
+		if ((rc = sq_commit(q, e)) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	sq_rollback(q);
+	return rc;
+}
+
+/* Fill c with borrowed pointers into the current row (CERT_COLS). */
+static void
+sq_row_cert(sqlite3_stmt *st, struct store_cert *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->issuer = (const char *)sqlite3_column_text(st, 0);
+	c->serial = sqlite3_column_blob(st, 1);
+	c->serial_len = (size_t)sqlite3_column_bytes(st, 1);
+	c->profile = (const char *)sqlite3_column_text(st, 2);
+	c->subject = (const char *)sqlite3_column_text(st, 3);
+	c->tnauth = sqlite3_column_blob(st, 4);
+	c->tnauth_len = (size_t)sqlite3_column_bytes(st, 4);
+	c->not_before = sqlite3_column_int64(st, 5);
+	c->not_after = sqlite3_column_int64(st, 6);
+	c->tbs = sqlite3_column_blob(st, 7);
+	c->tbs_len = (size_t)sqlite3_column_bytes(st, 7);
+	c->der = sqlite3_column_blob(st, 8);
+	c->der_len = (size_t)sqlite3_column_bytes(st, 8);
+	c->status = store_status_parse((const char *)sqlite3_column_text(st,
+	    9));
+	c->request_key = (const char *)sqlite3_column_text(st, 10);
+	c->created_at = sqlite3_column_int64(st, 11);
+	c->issued_at = sqlite3_column_int64(st, 12);
+	c->revoked_at = sqlite3_column_int64(st, 13);
+	c->reason = sqlite3_column_type(st, 14) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int(st, 14);
+	c->abort_reason = (const char *)sqlite3_column_text(st, 15);
+	if (c->tnauth == NULL)
+		c->tnauth_len = 0;
+	if (c->der == NULL)
+		c->der_len = 0;
+	/* Once signed, the TBS is kept only inside the certificate. */
+	if (c->tbs == NULL && c->der != NULL &&
+	    store_der_tbs(c->der, c->der_len, &c->tbs, &c->tbs_len) != 0) {
+		c->tbs = NULL;
+		c->tbs_len = 0;
+	}
+}
+
+/* Lower-case hex of a serial into buf (2 * STORE_SERIAL_MAX + 1). */
+static void
+serial_hex(const uint8_t *p, size_t len, char *buf)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t		  i;
+
+	for (i = 0; i < len && i < STORE_SERIAL_MAX; i++) {
+		buf[2 * i] = digits[p[i] >> 4];
+		buf[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	buf[2 * i] = '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* Audit lines inside a write transaction                             */
+
+/* The chain's head as stored: the last row and the hash of its bytes. */
+static int
+sq_audit_load(struct sq *q, struct store_audit_head *h, struct st_err *e)
+{
+	sqlite3_stmt	*st;
+	const char	*line;
+	int		 rc, x;
+
+	h->seq = 0;
+	memset(h->hash, '0', 64);
+	h->hash[64] = '\0';
+	if ((rc = sq_stmt(q, S_AUDIT_LAST, &st, e)) != 0)
+		return rc;
+	if ((x = sqlite3_step(st)) == SQLITE_ROW) {
+		h->seq = sqlite3_column_int64(st, 0);
+		line = (const char *)sqlite3_column_text(st, 1);
+		audit_hash(line, (size_t)sqlite3_column_bytes(st, 1), h->hash);
+	} else if (x != SQLITE_DONE)
+		rc = sq_fail(q, e, "audit head");
+	sq_reset(st);
+	return rc;
+}
+
+/*
+ * Append one line after h (advancing it).  fields is consumed (a new
+ * reference, may be NULL); extra is borrowed.
+ */
+static int
+sq_audit_put(struct sq *q, struct store_audit_head *h, int64_t now,
+    const char *event, json_t *fields, json_t *extra, struct st_err *e)
+{
+	sqlite3_stmt	*st;
+	char		*line = NULL;
+	size_t		 len;
+	int		 rc = ST_E_INTERNAL;
+
+	if ((rc = audit_line_build(h, now, event, fields, extra, &line, &len,
+	    e)) != 0 || (rc = sq_stmt(q, S_AUDIT_INSERT, &st, e)) != 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, h->seq);
+	sqlite3_bind_text(st, 2, line, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_fail(q, e, "audit");
+	sq_reset(st);
+out:
+	json_decref(fields);
+	free(line);
+	return rc;
+}
+
+/* Set key to a string, failing on NULL input (bad UTF-8 or no memory). */
+static int
+set_str(json_t *o, const char *key, const char *val)
+{
+	if (val == NULL)
+		return 0;
+	return json_object_set_new(o, key, json_string(val)) == 0 ? 0 :
+	    ST_E_NOMEM;
+}
+
+static int
+set_time(json_t *o, const char *key, int64_t t)
+{
+	char	buf[32];
+
+	audit_time(t, buf, sizeof(buf));
+	return set_str(o, key, buf);
+}
+
+/* {"issuer": ..., "serial": hex}: the start of most events' fields. */
+static json_t *
+ref_fields(const char *issuer, const uint8_t *serial, size_t len)
+{
+	json_t	*o;
+	char	 hex[2 * STORE_SERIAL_MAX + 1];
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	serial_hex(serial, len, hex);
+	if (set_str(o, "issuer", issuer) != 0 ||
+	    set_str(o, "serial", hex) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Why an UPDATE of (issuer, serial) touched nothing. */
+static int
+sq_why(struct sq *q, const char *issuer, const uint8_t *serial, size_t len,
+    const char *op, struct st_err *e)
+{
+	sqlite3_stmt	*st;
+	char		 hex[2 * STORE_SERIAL_MAX + 1];
+	const char	*status;
+	int		 rc, x;
+
+	if ((rc = sq_stmt(q, S_STATUS, &st, e)) != 0)
+		return rc;
+	serial_hex(serial, len, hex);
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, serial, (int)len, SQLITE_STATIC);
+	if ((x = sqlite3_step(st)) == SQLITE_DONE)
+		rc = st_err_set(e, ST_E_NOTFOUND,
+		    "store: %s: issuer '%s' has no serial %s", op, issuer, hex);
+	else if (x != SQLITE_ROW)
+		rc = sq_fail(q, e, op);
+	else {
+		status = (const char *)sqlite3_column_text(st, 0);
+		if (strcmp(op, "revoke") == 0 && strcmp(status, "revoked") != 0)
+			rc = st_err_set(e, ST_E_NOTFOUND,
+			    "store: revoke: serial %s of issuer '%s' was never "
+			    "issued (%s)", hex, issuer, status);
+		else if (strcmp(op, "revoke") == 0)
+			rc = st_err_set(e, ST_E_EXISTS,
+			    "store: revoke: serial %s of issuer '%s' is "
+			    "already revoked", hex, issuer);
+		else if (strcmp(status, "aborted") == 0)
+			rc = st_err_set(e, ST_E_NOTFOUND,
+			    "store: %s: serial %s of issuer '%s' was aborted",
+			    op, hex, issuer);
+		else if (strcmp(status, "pending") == 0)
+			rc = st_err_set(e, ST_E_VERIFY,
+			    "store: %s: serial %s of issuer '%s': the "
+			    "certificate does not carry the reserved TBS", op,
+			    hex, issuer);
+		else
+			rc = st_err_set(e, ST_E_EXISTS,
+			    "store: %s: serial %s of issuer '%s' is already "
+			    "%s", op, hex, issuer, status);
+	}
+	sq_reset(st);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Operations                                                         */
+
+static void
+sq_close(struct store *s)
+{
+	struct sq	*q = sq_of(s);
+	int		 i;
+
+	for (i = 0; i < S_NSTMT; i++)
+		sqlite3_finalize(q->st[i]);
+	sqlite3_close_v2(q->db);
+	free(q);
+}
+
+static int
+sq_schema_version(struct store *s, int *version, struct st_err *e)
+{
+	int64_t	v;
+	int	rc;
+
+	if ((rc = sq_version(sq_of(s), &v, e)) == 0)
+		*version = (int)v;
+	return rc;
+}
+
+static int
+sq_issue_reserve(struct store *s, const struct store_intent *v, size_t n,
+    size_t *conflict, struct st_err *e)
+{
+	struct sq	*q = sq_of(s);
+	sqlite3_stmt	*st;
+	int64_t		 now = (int64_t)time(NULL);
+	char		 hex[2 * STORE_SERIAL_MAX + 1];
+	size_t		 i;
+	int		 rc = ST_E_INTERNAL, x;
+
+	if ((rc = sq_stmt(q, S_RESERVE, &st, e)) != 0 ||
+	    (rc = sq_begin(q, e)) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const struct store_intent *it = &v[i];
+
+		sqlite3_bind_text(st, 1, it->issuer, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, it->serial, (int)it->serial_len,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, it->profile, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, it->subject, -1, SQLITE_STATIC);
+		if (it->tnauth != NULL)
+			sqlite3_bind_blob(st, 5, it->tnauth,
+			    (int)it->tnauth_len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, it->not_before);
+		sqlite3_bind_int64(st, 7, it->not_after);
+		sqlite3_bind_blob(st, 8, it->tbs, (int)it->tbs_len,
+		    SQLITE_STATIC);
+		if (it->request_key != NULL)
+			sqlite3_bind_text(st, 9, it->request_key, -1,
+			    SQLITE_STATIC);
+		sqlite3_bind_int64(st, 10, now);
+		x = sqlite3_step(st);
+		if (x == SQLITE_CONSTRAINT_UNIQUE) {
+			if (conflict != NULL)
+				*conflict = i;
+			serial_hex(it->serial, it->serial_len, hex);
+			if (strstr(sqlite3_errmsg(q->db), "request_key") !=
+			    NULL)
+				rc = st_err_set(e, ST_E_EXISTS,
+				    "store: reserve: intent %zu: request key "
+				    "'%s' is already taken", i,
+				    it->request_key);
+			else
+				rc = st_err_set(e, ST_E_EXISTS,
+				    "store: reserve: intent %zu: issuer '%s' "
+				    "has used serial %s already (draw another)",
+				    i, it->issuer, hex);
+			sq_reset(st);
+			goto out;
+		}
+		if (x != SQLITE_DONE) {
+			rc = sq_fail(q, e, "reserve");
+			sq_reset(st);
+			goto out;
+		}
+		sq_reset(st);
+	}
+	rc = sq_commit(q, e);
+out:
+	sq_rollback(q);
+	return rc;
+}
+
+/* The "issue" line's fields from the RETURNING row and the DER. */
+static json_t *
+issue_fields(sqlite3_stmt *st, const struct store_signed *sg)
+{
+	json_t		*o;
+	const uint8_t	*tn;
+	char		*b64 = NULL, hash[STORE_HASH_HEXSZ];
+	int		 tnlen, rc = ST_E_NOMEM;
+
+	if ((o = ref_fields(sg->issuer, sg->serial, sg->serial_len)) == NULL)
+		goto out;
+	tn = sqlite3_column_blob(st, 2);
+	tnlen = sqlite3_column_bytes(st, 2);
+	if (tn != NULL && tnlen > 0 &&
+	    st_b64url_encode(tn, (size_t)tnlen, &b64) != 0)
+		goto out;
+	audit_hash(sg->der, sg->der_len, hash);
+	if (set_str(o, "profile", (const char *)sqlite3_column_text(st, 0)) ||
+	    set_str(o, "subject", (const char *)sqlite3_column_text(st, 1)) ||
+	    set_str(o, "tnauthlist", b64) ||
+	    set_time(o, "not_before", sqlite3_column_int64(st, 3)) ||
+	    set_time(o, "not_after", sqlite3_column_int64(st, 4)) ||
+	    set_str(o, "request", (const char *)sqlite3_column_text(st, 5)) ||
+	    set_str(o, "sha256", hash))
+		goto out;
+	rc = 0;
+out:
+	free(b64);
+	if (rc != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+/*
+ * Read each pending row, check in C that the certificate carries the
+ * reserved TBS, then update it by rowid.  (A single UPDATE ... RETURNING
+ * would be shorter, but RETURNING, like a trigger, makes SQLite keep a
+ * statement journal for every row: a third of the commit's time.)
+ */
+static int
+sq_issue_commit(struct store *s, const struct store_signed *v, size_t n,
+    struct st_err *e)
+{
+	struct sq		*q = sq_of(s);
+	struct store_audit_head	 h;
+	sqlite3_stmt		*get, *upd;
+	json_t			*f;
+	const uint8_t		*tbs;
+	const char		*status;
+	int64_t			 now = (int64_t)time(NULL), id;
+	size_t			 i, hl, tbslen;
+	int			 rc = ST_E_INTERNAL, x;
+
+	if ((rc = sq_stmt(q, S_COMMIT_GET, &get, e)) != 0 ||
+	    (rc = sq_stmt(q, S_COMMIT_CERT, &upd, e)) != 0 ||
+	    (rc = sq_begin(q, e)) != 0 || (rc = sq_audit_load(q, &h, e)) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const struct store_signed *sg = &v[i];
+
+		if ((rc = store_der_hdrlen(sg->der, sg->der_len, &hl)) != 0)
+			goto out;
+		sqlite3_bind_text(get, 1, sg->issuer, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(get, 2, sg->serial, (int)sg->serial_len,
+		    SQLITE_STATIC);
+		if ((x = sqlite3_step(get)) != SQLITE_ROW) {
+			rc = x == SQLITE_DONE ? 0 : sq_fail(q, e, "commit");
+			sq_reset(get);
+			if (rc == 0)
+				rc = sq_why(q, sg->issuer, sg->serial,
+				    sg->serial_len, "commit", e);
+			goto out;
+		}
+		status = (const char *)sqlite3_column_text(get, 7);
+		tbs = sqlite3_column_blob(get, 8);
+		tbslen = (size_t)sqlite3_column_bytes(get, 8);
+		if (status == NULL || strcmp(status, "pending") != 0 ||
+		    tbs == NULL || tbslen > sg->der_len - hl ||
+		    memcmp(sg->der + hl, tbs, tbslen) != 0) {
+			sq_reset(get);
+			rc = sq_why(q, sg->issuer, sg->serial, sg->serial_len,
+			    "commit", e);
+			goto out;
+		}
+		id = sqlite3_column_int64(get, 6);
+		f = issue_fields(get, sg);
+		sq_reset(get);
+		if (f == NULL) {
+			rc = ST_E_NOMEM;
+			goto out;
+		}
+		sqlite3_bind_int64(upd, 1, id);
+		sqlite3_bind_blob(upd, 2, sg->der, (int)sg->der_len,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(upd, 3, now);
+		if (sqlite3_step(upd) != SQLITE_DONE ||
+		    sqlite3_changes(q->db) != 1) {
+			rc = sq_fail(q, e, "commit");
+			sq_reset(upd);
+			json_decref(f);
+			goto out;
+		}
+		sq_reset(upd);
+		if ((rc = sq_audit_put(q, &h, now, "issue", f, sg->audit,
+		    e)) != 0)
+			goto out;
+	}
+	rc = sq_commit(q, e);
+out:
+	sq_rollback(q);
+	return rc;
+}
+
+static int
+sq_issue_abort(struct store *s, const struct store_ref *v, size_t n,
+    const char *reason, struct st_err *e)
+{
+	struct sq		*q = sq_of(s);
+	struct store_audit_head	 h;
+	sqlite3_stmt		*st;
+	json_t			*f;
+	int64_t			 now = (int64_t)time(NULL);
+	size_t			 i;
+	char			*key = NULL;
+	int			 rc = ST_E_INTERNAL, x;
+
+	if ((rc = sq_begin(q, e)) != 0 || (rc = sq_audit_load(q, &h, e)) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		/* The key, which the row gives up, goes into the audit line. */
+		free(key);
+		key = NULL;
+		if ((rc = sq_stmt(q, S_STATUS, &st, e)) != 0)
+			goto out;
+		sqlite3_bind_text(st, 1, v[i].issuer, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, v[i].serial, (int)v[i].serial_len,
+		    SQLITE_STATIC);
+		if ((x = sqlite3_step(st)) == SQLITE_ROW &&
+		    sqlite3_column_type(st, 1) != SQLITE_NULL &&
+		    (key = strdup((const char *)sqlite3_column_text(st, 1))) ==
+		    NULL)
+			x = SQLITE_NOMEM;
+		if (x != SQLITE_ROW && x != SQLITE_DONE) {
+			rc = x == SQLITE_NOMEM ? ST_E_NOMEM :
+			    sq_fail(q, e, "abort");
+			sq_reset(st);
+			goto out;
+		}
+		sq_reset(st);
+		if ((rc = sq_stmt(q, S_ABORT, &st, e)) != 0)
+			goto out;
+		sqlite3_bind_text(st, 1, v[i].issuer, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, v[i].serial, (int)v[i].serial_len,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = sq_fail(q, e, "abort");
+			sq_reset(st);
+			goto out;
+		}
+		sq_reset(st);
+		if (sqlite3_changes(q->db) == 0) {
+			rc = sq_why(q, v[i].issuer, v[i].serial,
+			    v[i].serial_len, "abort", e);
+			goto out;
+		}
+		if ((f = ref_fields(v[i].issuer, v[i].serial,
+		    v[i].serial_len)) == NULL ||
+		    set_str(f, "reason", reason) != 0 ||
+		    set_str(f, "request", key) != 0) {
+			json_decref(f);
+			rc = ST_E_NOMEM;
+			goto out;
+		}
+		if ((rc = sq_audit_put(q, &h, now, "abort", f, NULL, e)) != 0)
+			goto out;
+	}
+	rc = sq_commit(q, e);
+out:
+	sq_rollback(q);
+	free(key);
+	return rc;
+}
+
+/*
+ * Read every pending row into owned copies first, then call back, so the
+ * callback may use the handle (recovery commits from inside it).
+ */
+static int
+sq_pending_list(struct store *s, const char *issuer, store_cert_cb cb,
+    void *arg, struct st_err *e)
+{
+	struct sq		 *q = sq_of(s);
+	sqlite3_stmt		 *st = NULL;
+	struct store_cert	**v = NULL, **nv, c;
+	size_t			  n = 0, cap = 0, i;
+	int			  rc = ST_E_INTERNAL, x;
+
+	if ((rc = sq_stmt(q, issuer != NULL ? S_PENDING_ISSUER :
+	    S_PENDING_ALL, &st, e)) != 0)
+		goto out;
+	if (issuer != NULL)
+		sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	while ((x = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL) {
+				rc = ST_E_NOMEM;
+				goto out;
+			}
+			v = nv;
+		}
+		sq_row_cert(st, &c);
+		if ((rc = store_cert_dup(&c, &v[n])) != 0)
+			goto out;
+		n++;
+	}
+	if (x != SQLITE_DONE) {
+		rc = sq_fail(q, e, "pending list");
+		goto out;
+	}
+	sq_reset(st);
+	st = NULL;
+	for (i = 0; i < n; i++)
+		if ((rc = cb(arg, v[i])) != 0)
+			goto out;
+	rc = 0;
+out:
+	sq_reset(st);
+	for (i = 0; i < n; i++)
+		store_cert_free(v[i]);
+	free(v);
+	return rc;
+}
+
+/* Run a cached one-row SELECT of CERT_COLS and copy the row. */
+static int
+sq_get_one(struct sq *q, sqlite3_stmt *st, const char *what,
+    struct store_cert **out, struct st_err *e)
+{
+	struct store_cert	c;
+	int			rc = ST_E_INTERNAL, x;
+
+	if ((x = sqlite3_step(st)) == SQLITE_DONE) {
+		rc = st_err_set(e, ST_E_NOTFOUND, "store: %s: not found",
+		    what);
+		goto out;
+	}
+	if (x != SQLITE_ROW) {
+		rc = sq_fail(q, e, what);
+		goto out;
+	}
+	sq_row_cert(st, &c);
+	if ((rc = store_cert_dup(&c, out)) != 0)
+		goto out;
+	if ((x = sqlite3_step(st)) == SQLITE_ROW) {
+		store_cert_free(*out);
+		*out = NULL;
+		rc = st_err_set(e, ST_E_EXISTS,
+		    "store: %s: several issuers use this serial; name the "
+		    "issuer", what);
+		goto out;
+	}
+	rc = 0;
+out:
+	sq_reset(st);
+	return rc;
+}
+
+static int
+sq_request_lookup(struct store *s, const char *key, struct store_cert **out,
+    struct st_err *e)
+{
+	struct sq	*q = sq_of(s);
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((rc = sq_stmt(q, S_LOOKUP, &st, e)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	return sq_get_one(q, st, "request lookup", out, e);
+}
+
+static int
+sq_cert_get(struct store *s, const char *issuer, const uint8_t *serial,
+    size_t len, struct store_cert **out, struct st_err *e)
+{
+	struct sq	*q = sq_of(s);
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((rc = sq_stmt(q, issuer != NULL ? S_GET : S_GET_SERIAL, &st,
+	    e)) != 0)
+		return rc;
+	if (issuer != NULL) {
+		sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, serial, (int)len, SQLITE_STATIC);
+	} else
+		sqlite3_bind_blob(st, 1, serial, (int)len, SQLITE_STATIC);
+	return sq_get_one(q, st, "certificate", out, e);
+}
+
+static int
+sq_cert_iter(struct store *s, const char *issuer, enum store_status status,
+    store_cert_cb cb, void *arg, struct st_err *e)
+{
+	struct sq		*q = sq_of(s);
+	sqlite3_stmt		*st;
+	struct store_cert	 c;
+	int			 rc = ST_E_INTERNAL, x;
+
+	if ((rc = sq_stmt(q, S_ITER, &st, e)) != 0)
+		return rc;
+	if (issuer != NULL)
+		sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	if (status != STORE_ANY)
+		sqlite3_bind_text(st, 2, store_status_name(status), -1,
+		    SQLITE_STATIC);
+	while ((x = sqlite3_step(st)) == SQLITE_ROW) {
+		sq_row_cert(st, &c);
+		if ((rc = cb(arg, &c)) != 0)
+			goto out;
+	}
+	rc = x == SQLITE_DONE ? 0 : sq_fail(q, e, "list");
+out:
+	sq_reset(st);
+	return rc;
+}
+
+static int
+sq_cert_revoke(struct store *s, const char *issuer, const uint8_t *serial,
+    size_t len, int reason, int64_t when, json_t *audit, struct st_err *e)
+{
+	struct sq		*q = sq_of(s);
+	struct store_audit_head	 h;
+	sqlite3_stmt		*st;
+	json_t			*f = NULL;
+	int			 rc = ST_E_INTERNAL;
+
+	if ((rc = sq_stmt(q, S_REVOKE, &st, e)) != 0 ||
+	    (rc = sq_begin(q, e)) != 0 || (rc = sq_audit_load(q, &h, e)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, serial, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, when);
+	sqlite3_bind_int(st, 4, reason);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = sq_fail(q, e, "revoke");
+		sq_reset(st);
+		goto out;
+	}
+	sq_reset(st);
+	if (sqlite3_changes(q->db) == 0) {
+		rc = sq_why(q, issuer, serial, len, "revoke", e);
+		goto out;
+	}
+	if ((f = ref_fields(issuer, serial, len)) == NULL ||
+	    json_object_set_new(f, "reason", json_integer(reason)) != 0 ||
+	    set_str(f, "reason_name", store_reason_name(reason)) != 0 ||
+	    set_time(f, "revoked_at", when) != 0) {
+		json_decref(f);
+		rc = ST_E_NOMEM;
+		goto out;
+	}
+	if ((rc = sq_audit_put(q, &h, (int64_t)time(NULL), "revoke", f, audit,
+	    e)) != 0)
+		goto out;
+	rc = sq_commit(q, e);
+out:
+	sq_rollback(q);
+	return rc;
+}
+
+static int
+sq_revoked_iter(struct store *s, const char *issuer, store_revoked_cb cb,
+    void *arg, struct st_err *e)
+{
+	struct sq		*q = sq_of(s);
+	sqlite3_stmt		*st;
+	struct store_revoked	 r;
+	int			 rc = ST_E_INTERNAL, x;
+
+	if ((rc = sq_stmt(q, S_REVOKED, &st, e)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	while ((x = sqlite3_step(st)) == SQLITE_ROW) {
+		r.serial = sqlite3_column_blob(st, 0);
+		r.serial_len = (size_t)sqlite3_column_bytes(st, 0);
+		r.revoked_at = sqlite3_column_int64(st, 1);
+		r.reason = sqlite3_column_int(st, 2);
+		r.not_after = sqlite3_column_int64(st, 3);
+		if ((rc = cb(arg, &r)) != 0)
+			goto out;
+	}
+	rc = x == SQLITE_DONE ? 0 : sq_fail(q, e, "revoked list");
+out:
+	sq_reset(st);
+	return rc;
+}
+
+static int
+sq_crl_next_number(struct store *s, const char *issuer, json_t *audit,
+    int64_t *number, struct st_err *e)
+{
+	struct sq		*q = sq_of(s);
+	struct store_audit_head	 h;
+	sqlite3_stmt		*st;
+	json_t			*f;
+	int64_t			 n = 0;
+	int			 rc = ST_E_INTERNAL, x;
+
+	if ((rc = sq_stmt(q, S_CRL, &st, e)) != 0 ||
+	    (rc = sq_begin(q, e)) != 0 || (rc = sq_audit_load(q, &h, e)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	if ((x = sqlite3_step(st)) == SQLITE_ROW) {
+		n = sqlite3_column_int64(st, 0);
+		x = sqlite3_step(st);
+	}
+	if (x != SQLITE_DONE || n <= 0) {
+		rc = sq_fail(q, e, "CRL number");
+		sq_reset(st);
+		goto out;
+	}
+	sq_reset(st);
+	if ((f = json_object()) == NULL ||
+	    set_str(f, "issuer", issuer) != 0 ||
+	    json_object_set_new(f, "number", json_integer(n)) != 0) {
+		json_decref(f);
+		rc = ST_E_NOMEM;
+		goto out;
+	}
+	if ((rc = sq_audit_put(q, &h, (int64_t)time(NULL), "crl", f, audit,
+	    e)) != 0 || (rc = sq_commit(q, e)) != 0)
+		goto out;
+	*number = n;
+	rc = 0;
+out:
+	sq_rollback(q);
+	return rc;
+}
+
+static int
+sq_audit_append(struct store *s, const char *event, json_t *fields,
+    struct st_err *e)
+{
+	struct sq		*q = sq_of(s);
+	struct store_audit_head	 h;
+	int			 rc = ST_E_INTERNAL;
+
+	if ((rc = sq_begin(q, e)) != 0 || (rc = sq_audit_load(q, &h, e)) != 0)
+		goto out;
+	if ((rc = sq_audit_put(q, &h, (int64_t)time(NULL), event, NULL,
+	    fields, e)) != 0)
+		goto out;
+	rc = sq_commit(q, e);
+out:
+	sq_rollback(q);
+	return rc;
+}
+
+static int
+sq_audit_head(struct store *s, struct store_audit_head *out,
+    struct st_err *e)
+{
+	return sq_audit_load(sq_of(s), out, e);
+}
+
+static int
+sq_audit_iter(struct store *s, int (*cb)(void *, const char *, size_t),
+    void *arg, struct st_err *e)
+{
+	struct sq	*q = sq_of(s);
+	sqlite3_stmt	*st;
+	int		 rc = ST_E_INTERNAL, x;
+
+	if ((rc = sq_stmt(q, S_AUDIT_ALL, &st, e)) != 0)
+		return rc;
+	while ((x = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *line = (const char *)sqlite3_column_text(st, 0);
+
+		if ((rc = cb(arg, line != NULL ? line : "",
+		    (size_t)sqlite3_column_bytes(st, 0))) != 0)
+			goto out;
+	}
+	rc = x == SQLITE_DONE ? 0 : sq_fail(q, e, "audit read");
+out:
+	sq_reset(st);
+	return rc;
+}
+
+static const struct store_ops sq_ops = {
+	.name = "sqlite",
+	.close = sq_close,
+	.schema_version = sq_schema_version,
+	.issue_reserve = sq_issue_reserve,
+	.issue_commit = sq_issue_commit,
+	.issue_abort = sq_issue_abort,
+	.pending_list = sq_pending_list,
+	.request_lookup = sq_request_lookup,
+	.cert_get = sq_cert_get,
+	.cert_iter = sq_cert_iter,
+	.cert_revoke = sq_cert_revoke,
+	.revoked_iter = sq_revoked_iter,
+	.crl_next_number = sq_crl_next_number,
+	.audit_append = sq_audit_append,
+	.audit_head = sq_audit_head,
+	.audit_iter = sq_audit_iter,
+};
+
+/* Set the journal mode to WAL; the pragma answers with the mode in force. */
+static int
+sq_wal(struct sq *q, struct st_err *e)
+{
+	sqlite3_stmt	*st = NULL;
+	const char	*mode;
+	int		 rc = ST_E_INTERNAL;
+
+	if (sqlite3_prepare_v2(q->db, "PRAGMA journal_mode = WAL", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		rc = sq_fail(q, e, "open");
+		goto out;
+	}
+	mode = (const char *)sqlite3_column_text(st, 0);
+	if (mode == NULL || strcmp(mode, "wal") != 0) {
+		rc = st_err_set(e, ST_E_STORE,
+		    "store: open: cannot switch to WAL (journal mode %s)",
+		    mode ? mode : "unknown");
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Everything after opening the file: WAL, pragmas, the application id,
+ * the schema version (and migrations unless read-only).
+ */
+static int
+sq_setup(struct sq *q, const char *path, struct st_err *e)
+{
+	int64_t	appid, v;
+	int	rc = ST_E_INTERNAL;
+
+	if (getenv("XPRAGMA") && (rc = sq_exec(q, getenv("XPRAGMA"), "x", e)) != 0) goto out;
+	if (!q->readonly && (rc = sq_wal(q, e)) != 0)
+		goto out;
+	if ((rc = sq_exec(q, "PRAGMA synchronous = FULL; "
+	    "PRAGMA foreign_keys = ON; "
+	    "PRAGMA wal_autocheckpoint = " WAL_CHECKPOINT_PAGES "; "
+	    "PRAGMA journal_size_limit = " WAL_SIZE_LIMIT, "open", e)) != 0 ||
+	    (rc = sq_int(q, "PRAGMA application_id", &appid, e)) != 0)
+		goto out;
+	if (appid != 0 && appid != APPLICATION_ID) {
+		rc = st_err_set(e, ST_E_STORE,
+		    "store: %s: not a stica database (application_id %lld)",
+		    path, (long long)appid);
+		goto out;
+	}
+	if (q->readonly) {
+		if ((rc = sq_version(q, &v, e)) != 0)
+			goto out;
+		if (v > NMIGRATIONS) {
+			rc = sq_too_new(v, e);
+			goto out;
+		}
+		if (v != NMIGRATIONS) {
+			rc = st_err_set(e, ST_E_STORE,
+			    "store: %s: schema version %lld, expected %d "
+			    "(open it once read-write to migrate)", path,
+			    (long long)v, NMIGRATIONS);
+			goto out;
+		}
+	} else if ((rc = sq_migrate(q, e)) != 0)
+		goto out;
+	rc = 0;
+out:
+	return rc;
+}
+
+/*
+ * Open path.  While another process creates the same database or turns it
+ * to WAL, SQLite may answer SQLITE_BUSY without calling the busy handler;
+ * the setup is then retried for up to BUSY_MS.
+ */
+int
+store_sqlite_open(const char *path, bool readonly, struct store **out,
+    struct st_err *e)
+{
+	struct sq	*q = NULL;
+	struct stat	 sb;
+	struct st_err	 e1;
+	int		 flags, waited, rc = ST_E_INTERNAL;
+
+	*out = NULL;
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		rc = ST_E_NOMEM;
+		goto out;
+	}
+	q->base.ops = &sq_ops;
+	q->readonly = readonly;
+	if (readonly && stat(path, &sb) != 0) {
+		rc = st_err_set(e, errno == ENOENT ? ST_E_NOTFOUND : ST_E_IO,
+		    "store: %s: %s", path, strerror(errno));
+		goto out;
+	}
+	flags = SQLITE_OPEN_NOMUTEX | (readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	if (sqlite3_open_v2(path, &q->db, flags, NULL) != SQLITE_OK) {
+		rc = q->db == NULL ? ST_E_NOMEM : st_err_set(e, ST_E_STORE,
+		    "store: %s: %s", path, sqlite3_errmsg(q->db));
+		goto out;
+	}
+	sqlite3_extended_result_codes(q->db, 1);
+	sqlite3_busy_timeout(q->db, BUSY_MS);
+	for (waited = 0;; waited += 20) {
+		st_err_clear(&e1);
+		if ((rc = sq_setup(q, path, &e1)) == 0)
+			break;
+		if ((sqlite3_extended_errcode(q->db) & 0xff) != SQLITE_BUSY ||
+		    waited >= BUSY_MS) {
+			if (e1.msg[0] != '\0')
+				st_err_set(e, rc, "%s", e1.msg);
+			goto out;
+		}
+		sqlite3_sleep(20);
+	}
+	*out = &q->base;
+	q = NULL;
+	rc = 0;
+out:
+	if (q != NULL)
+		sq_close(&q->base);
+	return rc;
+}

@@ -1,0 +1,202 @@
+#!/bin/sh
+# stica audit export / verify / head against a store filled by
+# store_worker: Python recomputes the chain on its own (json, hashlib);
+# the sqlite3 CLI and Python's sqlite3 module play the attacker, who
+# drops the append-only triggers and then edits, deletes, reorders,
+# re-chains or truncates lines, in the database and in an export.
+. "$STICA_TOP/tests/lib.sh"
+W="$STICA_BUILD/tests/integ/store_worker"
+db="$T_TMP/a.db"
+
+check "fill a store with every kind of event" "$W" fill "$db" 40
+# (lib.sh's check uses $nl: the count is $nl)
+nl=$(sqlite3 "$db" "SELECT count(*) FROM audit")
+check_eq "lines of the filled store" "$nl" 53
+
+check "verify the intact store" "$STICA" audit verify --db "sqlite:$db"
+check_grep "verify prints ok, the line count and the head" \
+    "^ok: $nl lines, head $nl:[0-9a-f]{64}\$" "$T_TMP/out"
+head=$(sed -n 's/^ok: .* head //p' "$T_TMP/out")
+check "audit head" "$STICA" audit head --db "sqlite:$db"
+check_eq "audit head prints the same head" "$(cat "$T_TMP/out")" "$head"
+
+check "export to a file" "$STICA" audit export --db "sqlite:$db" \
+    -o "$T_TMP/a.jsonl"
+check "export to stdout" "$STICA" audit export --db "sqlite:$db"
+cp "$T_TMP/out" "$T_TMP/stdout.jsonl"
+sqlite3 "$db" "SELECT line FROM audit ORDER BY seq" >"$T_TMP/cli.jsonl"
+check "the export is the table's lines, byte for byte" \
+    cmp "$T_TMP/a.jsonl" "$T_TMP/cli.jsonl"
+check "stdout and -o agree" cmp "$T_TMP/a.jsonl" "$T_TMP/stdout.jsonl"
+
+# The independent judge: recompute every prev and the head.
+check "Python recomputes the chain and finds the same head" \
+    $PY - "$T_TMP/a.jsonl" "$head" <<'EOF'
+import hashlib, json, sys
+path, head = sys.argv[1], sys.argv[2]
+prev, seq, events = "0" * 64, 0, {}
+with open(path, "rb") as f:
+    for raw in f:
+        assert raw.endswith(b"\n")
+        line = raw[:-1]
+        o = json.loads(line)
+        seq += 1
+        assert o["seq"] == seq, (o["seq"], seq)
+        assert o["prev"] == prev, seq
+        # compact, sorted keys: re-serialising gives the same bytes
+        again = json.dumps(o, separators=(",", ":"), sort_keys=True,
+                           ensure_ascii=False).encode()
+        assert again == line, (again, line)
+        assert len(o["time"]) == 20 and o["time"].endswith("Z")
+        events[o["event"]] = events.get(o["event"], 0) + 1
+        prev = hashlib.sha256(line).hexdigest()
+assert head == "%d:%s" % (seq, prev), (head, seq, prev)
+assert events == {"issue": 40, "revoke": 8, "crl": 3, "refuse": 1,
+                  "ceremony-step": 1}, events
+EOF
+
+check "verify the export" "$STICA" audit verify --file "$T_TMP/a.jsonl"
+check_grep "the export has the same head" "head $head\$" "$T_TMP/out"
+check "verify the export from stdin" sh -c \
+    "'$STICA' audit verify --file - --expect-head '$head' < '$T_TMP/a.jsonl'"
+check "verify with the right expected head" "$STICA" audit verify \
+    --db "sqlite:$db" --expect-head "$head"
+
+cfg="$T_TMP/stica.yaml"
+printf 'hsm:\n  token: "pkcs11:token=t"\nstore: sqlite:a.db\n' >"$cfg"
+check "verify through --config" "$STICA" audit verify --config "$cfg"
+check_grep "--config finds the same store" "head $head\$" "$T_TMP/out"
+
+# ---- tampering with the database ------------------------------------
+# tamper NAME SQL: a copy of the store with the triggers dropped and SQL
+# applied; prints the copy's path.
+tamper() {
+	c="$T_TMP/$1.db"
+	rm -f "$c"
+	sqlite3 "$db" ".backup '$c'" &&
+	    sqlite3 "$c" "DROP TRIGGER audit_no_update;
+		DROP TRIGGER audit_no_delete; $2" >/dev/null ||
+	    echo "tamper $1 failed" >&2
+	echo "$c"
+}
+
+check "the triggers refuse a plain edit" sh -c "! sqlite3 '$db' \
+    \"UPDATE audit SET line = 'x' WHERE seq = 3\" 2>'$T_TMP/trig'"
+check_grep "... saying why" "append-only" "$T_TMP/trig"
+
+c=$(tamper edit "UPDATE audit SET line = replace(line, '\"event\":\"issue\"',
+    '\"event\":\"issuE\"') WHERE seq = 10")
+check_exit "an edited line (db)" 1 "$STICA" audit verify --db "sqlite:$c"
+check_grep "... reported at its line as an edit" "^no: audit: line 10: edit: " \
+    "$T_TMP/out"
+
+c=$(tamper cut "DELETE FROM audit WHERE seq = 20")
+check_exit "a deleted middle line (db)" 1 "$STICA" audit verify \
+    --db "sqlite:$c"
+check_grep "... reported as a cut" "^no: audit: line 20: cut: seq 21 follows seq 19" \
+    "$T_TMP/out"
+
+c=$(tamper swap "CREATE TEMP TABLE t AS SELECT seq, line FROM audit
+    WHERE seq IN (30, 31); UPDATE audit SET line = (SELECT line FROM t
+    WHERE t.seq = 61 - audit.seq) WHERE seq IN (30, 31)")
+check_exit "a reordered pair (db)" 1 "$STICA" audit verify --db "sqlite:$c"
+check_grep "... reported as a reorder" "^no: audit: line 30: reorder: " \
+    "$T_TMP/out"
+
+c=$(tamper json "UPDATE audit SET line = '{\"seq\":5' WHERE seq = 5")
+check_exit "a line that is not JSON (db)" 1 "$STICA" audit verify \
+    --db "sqlite:$c"
+check_grep "... reported as json" "^no: audit: line 5: json: " "$T_TMP/out"
+
+c=$(tamper tail "DELETE FROM audit WHERE seq > $nl - 3")
+check "a truncated tail is invisible without a recorded head" \
+    "$STICA" audit verify --db "sqlite:$c"
+check_grep "... (it ends 3 lines early)" "^ok: $((nl - 3)) lines" "$T_TMP/out"
+check_exit "a truncated tail with --expect-head" 1 "$STICA" audit verify \
+    --db "sqlite:$c" --expect-head "$head"
+check_grep "... reported as cut from the tail" \
+    "^no: audit: line $((nl - 3)): head: .*cut from the tail" "$T_TMP/out"
+
+# A careful attacker edits a line and recomputes every later prev: the
+# chain is whole again, and only the recorded head shows it.
+c=$(tamper rechain "")
+check "re-chain after an edit (Python sqlite3)" $PY - "$c" <<'EOF'
+import hashlib, json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT seq, line FROM audit ORDER BY seq").fetchall()
+prev = "0" * 64
+for seq, line in rows:
+    o = json.loads(line)
+    if seq == 12:
+        o["serial"] = "0badc0ffee"
+    o["prev"] = prev
+    line = json.dumps(o, separators=(",", ":"), sort_keys=True,
+                      ensure_ascii=False)
+    db.execute("UPDATE audit SET line = ? WHERE seq = ?", (line, seq))
+    prev = hashlib.sha256(line.encode()).hexdigest()
+db.commit()
+EOF
+check "a re-chained log verifies on its own" "$STICA" audit verify \
+    --db "sqlite:$c"
+check_exit "... but not against the recorded head" 1 "$STICA" audit verify \
+    --db "sqlite:$c" --expect-head "$head"
+check_grep "... which names the head" "^no: audit: line $nl: head: " \
+    "$T_TMP/out"
+
+# The log grows: an older head is still a prefix of it.
+check "issue more" "$W" run "$db" 5 2 more
+check "verify against the older head" "$STICA" audit verify --db "sqlite:$db" \
+    --expect-head "$head"
+check_grep "... with the new line count" "^ok: $((nl + 5)) lines" "$T_TMP/out"
+check_exit "an expected head of the wrong hash" 1 "$STICA" audit verify \
+    --db "sqlite:$db" --expect-head "3:$(printf '%064d' 0)"
+check_grep "... reported at that line" "^no: audit: line 3: head: " \
+    "$T_TMP/out"
+
+# ---- tampering with an export ---------------------------------------
+f="$T_TMP/a.jsonl"
+sed '7d' "$f" >"$T_TMP/f-cut.jsonl"
+check_exit "a deleted line (file)" 1 "$STICA" audit verify \
+    --file "$T_TMP/f-cut.jsonl"
+check_grep "... as a cut" "^no: audit: line 7: cut: " "$T_TMP/out"
+awk 'NR == 15 { hold = $0; next } NR == 16 { print; print hold; next }
+    { print }' "$f" >"$T_TMP/f-swap.jsonl"
+check_exit "a reordered pair (file)" 1 "$STICA" audit verify \
+    --file "$T_TMP/f-swap.jsonl"
+check_grep "... as a reorder" "^no: audit: line 15: reorder: " "$T_TMP/out"
+sed '25s/"event":"issue"/"event":"issue "/' "$f" >"$T_TMP/f-edit.jsonl"
+check_exit "an edited line (file)" 1 "$STICA" audit verify \
+    --file "$T_TMP/f-edit.jsonl"
+check_grep "... as an edit" "^no: audit: line 25: edit: " "$T_TMP/out"
+head -n $((nl - 2)) "$f" >"$T_TMP/f-tail.jsonl"
+check "a truncated export verifies alone" "$STICA" audit verify \
+    --file "$T_TMP/f-tail.jsonl"
+check_exit "... not against the recorded head" 1 "$STICA" audit verify \
+    --file "$T_TMP/f-tail.jsonl" --expect-head "$head"
+check_grep "... cut from the tail" "cut from the tail" "$T_TMP/out"
+{ cat "$f"; echo; } >"$T_TMP/f-blank.jsonl"
+check_exit "a trailing empty line (file)" 1 "$STICA" audit verify \
+    --file "$T_TMP/f-blank.jsonl"
+check_grep "... as json" "^no: audit: line $((nl + 1)): json: " "$T_TMP/out"
+
+# ---- bad invocations: exit 2, one line, nothing created -------------
+check_exit "no source" 2 "$STICA" audit verify
+check_exit "two sources" 2 "$STICA" audit verify --db "sqlite:$db" \
+    --file "$f"
+check_exit "a malformed --expect-head" 2 "$STICA" audit verify \
+    --db "sqlite:$db" --expect-head 12
+check_grep "... says what is wrong" "SEQ:HASH" "$T_TMP/err"
+check_exit "a store that does not exist" 2 "$STICA" audit verify \
+    --db "sqlite:$T_TMP/none.db"
+check_eq "... is not created" "$(ls "$T_TMP" | grep -c none)" 0
+check_exit "an unknown scheme" 2 "$STICA" audit export --db "mysql:x"
+check_exit "a file that does not exist" 2 "$STICA" audit verify \
+    --file "$T_TMP/none.jsonl"
+check_exit "an unknown subcommand" 2 "$STICA" audit frob
+check_exit "export into a missing directory" 2 "$STICA" audit export \
+    --db "sqlite:$db" -o "$T_TMP/no/such/dir.jsonl"
+check_eq "one line on stderr" "$(wc -l <"$T_TMP/err")" 1
+check "help" "$STICA" help audit
+check_grep "help names the subcommands" "stica audit verify" "$T_TMP/out"
+
+done_tests

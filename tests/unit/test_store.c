@@ -1,0 +1,1198 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * store/ tests against temporary SQLite files: migrations, two-phase
+ * issuance (reserve, commit, abort), serial and request-key uniqueness,
+ * recovery of pending rows after a crash, revocation rules, CRL numbers,
+ * the audit chain and its verifier, and bad input that must change
+ * nothing.  The sqlite3 command-line tool is the independent judge of what
+ * is in the file (and the agent that tampers with it); the audit chain is
+ * recomputed here with OpenSSL's SHA-256 and jansson.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/sha.h>
+
+#include "store/store.h"
+#include "tests/unit/harness.h"
+
+static char tmpdir[256];
+static char dbpath[300];
+static char uri[320];
+static int dbn;
+
+/* A fresh database path for each test. */
+static void
+newdb(void)
+{
+	snprintf(dbpath, sizeof(dbpath), "%s/t%d.db", tmpdir, ++dbn);
+	snprintf(uri, sizeof(uri), "sqlite:%s", dbpath);
+}
+
+/*
+ * Run one SQL text through the sqlite3 CLI; its output (trimmed) into out.
+ * Returns the CLI's exit status.
+ */
+static int
+cli(const char *query, char *out, size_t outsz)
+{
+	char	qf[320], of[320], cmd[1200];
+	FILE	*f;
+	size_t	 n = 0;
+	int	 st;
+
+	snprintf(qf, sizeof(qf), "%s/q.sql", tmpdir);
+	snprintf(of, sizeof(of), "%s/q.out", tmpdir);
+	if ((f = fopen(qf, "w")) == NULL)
+		return -1;
+	fprintf(f, "%s\n", query);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "sqlite3 -batch '%s' < '%s' > '%s' 2>&1",
+	    dbpath, qf, of);
+	st = system(cmd);
+	if (out != NULL && (f = fopen(of, "r")) != NULL) {
+		n = fread(out, 1, outsz - 1, f);
+		fclose(f);
+		while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
+			n--;
+		out[n] = '\0';
+	}
+	return st;
+}
+
+/* The CLI's answer to a query returning one integer. */
+static long long
+cli_int(const char *query)
+{
+	char	buf[256];
+
+	if (cli(query, buf, sizeof(buf)) != 0)
+		return -999;
+	return strtoll(buf, NULL, 10);
+}
+
+/* A TBS-like DER SEQUENCE of about 480 bytes that embeds the serial. */
+static size_t
+make_tbs(uint8_t *buf, const uint8_t *serial, size_t slen, int salt)
+{
+	size_t	body = 480, i;
+
+	buf[0] = 0x30;
+	buf[1] = 0x82;
+	buf[2] = (uint8_t)(body >> 8);
+	buf[3] = (uint8_t)body;
+	for (i = 0; i < body; i++)
+		buf[4 + i] = (uint8_t)(i * 7 + (size_t)salt);
+	buf[4] = 0x02;
+	buf[5] = (uint8_t)slen;
+	memcpy(buf + 6, serial, slen);
+	return body + 4;
+}
+
+/* Certificate ::= SEQUENCE { tbs, AlgorithmIdentifier, BIT STRING }. */
+static size_t
+make_der(uint8_t *buf, const uint8_t *tbs, size_t tbslen)
+{
+	static const uint8_t alg[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
+		0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
+	size_t	body = tbslen + sizeof(alg) + 2 + 72, off;
+
+	buf[0] = 0x30;
+	buf[1] = 0x82;
+	buf[2] = (uint8_t)(body >> 8);
+	buf[3] = (uint8_t)body;
+	memcpy(buf + 4, tbs, tbslen);
+	off = 4 + tbslen;
+	memcpy(buf + off, alg, sizeof(alg));
+	off += sizeof(alg);
+	buf[off++] = 0x03;
+	buf[off++] = 72;
+	memset(buf + off, 0xab, 72);
+	buf[off] = 0;
+	return off + 72;
+}
+
+/* One test certificate: serial, TBS and DER buffers. */
+struct tc {
+	uint8_t	serial[20];
+	size_t	slen;
+	uint8_t	tbs[600];
+	size_t	tbslen;
+	uint8_t	der[800];
+	size_t	derlen;
+	char	key[32];
+};
+
+static const uint8_t tnauth_der[] = { 0x30, 0x08, 0xa0, 0x06, 0x16, 0x04,
+	'7', '0', '9', 'J' };
+
+static void
+tc_init(struct tc *t, unsigned id)
+{
+	memset(t, 0, sizeof(*t));
+	t->slen = 9;
+	t->serial[0] = 0x51;
+	t->serial[5] = (uint8_t)(id >> 16);
+	t->serial[6] = (uint8_t)(id >> 8);
+	t->serial[7] = (uint8_t)id;
+	t->serial[8] = 0x77;
+	t->tbslen = make_tbs(t->tbs, t->serial, t->slen, (int)id);
+	t->derlen = make_der(t->der, t->tbs, t->tbslen);
+	snprintf(t->key, sizeof(t->key), "line-%u", id);
+}
+
+static struct store_intent
+intent(const struct tc *t, const char *issuer, bool with_key)
+{
+	struct store_intent it = {
+		.issuer = issuer,
+		.serial = t->serial,
+		.serial_len = t->slen,
+		.profile = "per-tn",
+		.subject = "CN=SHAKEN 709J",
+		.tnauth = tnauth_der,
+		.tnauth_len = sizeof(tnauth_der),
+		.not_before = 1767225600,	/* 2026-01-01T00:00:00Z */
+		.not_after = 1798761600,	/* 2027-01-01T00:00:00Z */
+		.tbs = t->tbs,
+		.tbs_len = t->tbslen,
+		.request_key = with_key ? t->key : NULL,
+	};
+	return it;
+}
+
+static struct store_signed
+signed_of(const struct tc *t, const char *issuer)
+{
+	struct store_signed sg = {
+		.issuer = issuer,
+		.serial = t->serial,
+		.serial_len = t->slen,
+		.der = t->der,
+		.der_len = t->derlen,
+		.audit = NULL,
+	};
+	return sg;
+}
+
+static struct store_ref
+ref_of(const struct tc *t, const char *issuer)
+{
+	struct store_ref r = { issuer, t->serial, t->slen };
+	return r;
+}
+
+/* Reserve and commit n certificates ids first..first+n-1 of issuer. */
+static int
+issue_n(struct store *s, const char *issuer, unsigned first, size_t n)
+{
+	struct tc		*t;
+	struct store_intent	*in;
+	struct store_signed	*sg;
+	size_t			 i;
+	int			 rc = ST_E_NOMEM;
+
+	t = calloc(n, sizeof(*t));
+	in = calloc(n, sizeof(*in));
+	sg = calloc(n, sizeof(*sg));
+	if (t == NULL || in == NULL || sg == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		tc_init(&t[i], first + (unsigned)i);
+		in[i] = intent(&t[i], issuer, true);
+		sg[i] = signed_of(&t[i], issuer);
+	}
+	if ((rc = store_issue_reserve(s, in, n, NULL, NULL)) == 0)
+		rc = store_issue_commit(s, sg, n, NULL);
+out:
+	free(t);
+	free(in);
+	free(sg);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+t_open_migrate(void)
+{
+	struct store	*s = NULL;
+	struct st_err	 e;
+	char		 buf[64];
+	int		 v;
+
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	ASSERT_INT_EQ(store_schema_version(s, &v, &e), 0);
+	ASSERT_INT_EQ(v, STORE_SCHEMA_VERSION);
+	store_close(s);
+	s = NULL;
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM schema_migrations"), 1);
+	ASSERT_INT_EQ(cli_int("SELECT max(version) FROM schema_migrations"),
+	    STORE_SCHEMA_VERSION);
+	ASSERT_INT_EQ(cli("PRAGMA journal_mode", buf, sizeof(buf)), 0);
+	ASSERT_STR_EQ(buf, "wal");
+	ASSERT_INT_EQ(cli_int("PRAGMA application_id"), 1398031169);
+	/* Re-open: nothing re-applied. */
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	store_close(s);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM schema_migrations"), 1);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name IN ('certs', 'audit', 'crl_numbers')"), 3);
+}
+
+static void
+t_newer_refused(void)
+{
+	struct store	*s = NULL;
+	struct st_err	 e;
+
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	store_close(s);
+	s = NULL;
+	ASSERT_INT_EQ(cli("INSERT INTO schema_migrations VALUES (99, 'x')",
+	    NULL, 0), 0);
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_open(uri, &s, &e), ST_E_STORE);
+	ASSERT_TRUE(s == NULL);
+	ASSERT_STR_CONTAINS(e.msg, "schema version 99 is newer");
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_open_readonly(uri, &s, &e), ST_E_STORE);
+	ASSERT_STR_CONTAINS(e.msg, "newer");
+	/* Refusing changed nothing. */
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM schema_migrations"), 2);
+}
+
+static void
+t_not_stica(void)
+{
+	struct store	*s = NULL;
+	struct st_err	 e;
+
+	newdb();
+	ASSERT_INT_EQ(cli("PRAGMA application_id = 42; CREATE TABLE x (y);",
+	    NULL, 0), 0);
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_open(uri, &s, &e), ST_E_STORE);
+	ASSERT_STR_CONTAINS(e.msg, "not a stica database");
+}
+
+static void
+t_uri(void)
+{
+	struct store	*s = NULL;
+	struct st_err	 e;
+	struct stat	 sb;
+
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_open("mysql:x", &s, &e), ST_E_USAGE);
+	ASSERT_STR_CONTAINS(e.msg, "sqlite:PATH");
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_open("postgresql://db/stica", &s, &e), ST_E_USAGE);
+	ASSERT_STR_CONTAINS(e.msg, "PostgreSQL");
+	ASSERT_INT_EQ(store_open("sqlite:", &s, NULL), ST_E_USAGE);
+	newdb();
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_open_readonly(uri, &s, &e), ST_E_NOTFOUND);
+	ASSERT_TRUE(s == NULL);
+	ASSERT_INT_EQ(stat(dbpath, &sb), -1);
+}
+
+static void
+t_reserve_commit(void)
+{
+	struct store		*s = NULL;
+	struct store_cert	*c = NULL;
+	struct store_intent	 in[3];
+	struct store_signed	 sg[3];
+	struct store_audit_report rep;
+	struct tc		 t[3];
+	struct st_err		 e;
+	int			 i;
+
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	for (i = 0; i < 3; i++) {
+		tc_init(&t[i], (unsigned)i + 1);
+		in[i] = intent(&t[i], "ca-1", true);
+		sg[i] = signed_of(&t[i], "ca-1");
+	}
+	in[2].tnauth = NULL;
+	in[2].tnauth_len = 0;
+	ASSERT_INT_EQ(store_issue_reserve(s, in, 3, NULL, &e), 0);
+	ASSERT_INT_EQ(store_cert_get(s, "ca-1", t[0].serial, t[0].slen, &c,
+	    &e), 0);
+	ASSERT_INT_EQ(c->status, STORE_PENDING);
+	ASSERT_MEM_EQ(c->tbs, c->tbs_len, t[0].tbs, t[0].tbslen);
+	ASSERT_TRUE(c->der == NULL);
+	ASSERT_STR_EQ(c->request_key, "line-1");
+	ASSERT_STR_EQ(c->profile, "per-tn");
+	ASSERT_MEM_EQ(c->tnauth, c->tnauth_len, tnauth_der, sizeof(tnauth_der));
+	ASSERT_INT_EQ(c->not_after, 1798761600);
+	store_cert_free(c);
+	c = NULL;
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM certs WHERE status = "
+	    "'pending' AND der IS NULL"), 3);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM audit"), 0);
+
+	ASSERT_INT_EQ(store_issue_commit(s, sg, 3, &e), 0);
+	ASSERT_INT_EQ(store_cert_get_by_serial(s, t[1].serial, t[1].slen, &c,
+	    &e), 0);
+	ASSERT_INT_EQ(c->status, STORE_VALID);
+	ASSERT_MEM_EQ(c->der, c->der_len, t[1].der, t[1].derlen);
+	/* The TBS now lives only inside the certificate. */
+	ASSERT_MEM_EQ(c->tbs, c->tbs_len, t[1].tbs, t[1].tbslen);
+	ASSERT_TRUE(c->issued_at > 0);
+	ASSERT_INT_EQ(c->reason, -1);
+	store_cert_free(c);
+	c = NULL;
+	ASSERT_INT_EQ(store_cert_get(s, "ca-1", t[2].serial, t[2].slen, &c,
+	    &e), 0);
+	ASSERT_TRUE(c->tnauth == NULL);
+	store_cert_free(c);
+	c = NULL;
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM certs WHERE status = "
+	    "'valid' AND length(der) > 500 AND tbs IS NULL"), 3);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM audit WHERE "
+	    "json_extract(line, '$.event') = 'issue'"), 3);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM audit WHERE seq = 1 AND "
+	    "json_extract(line, '$.serial') = '51000000000000017" "7' AND "
+	    "json_extract(line, '$.issuer') = 'ca-1' AND "
+	    "json_extract(line, '$.request') = 'line-1' AND "
+	    "json_extract(line, '$.not_before') = '2026-01-01T00:00:00Z' AND "
+	    "json_extract(line, '$.tnauthlist') = 'MAigBhYENzA5Sg'"), 1);
+	ASSERT_INT_EQ(store_audit_verify(s, NULL, &rep, &e), 0);
+	ASSERT_INT_EQ(rep.head.seq, 3);
+	ASSERT_INT_EQ(rep.lines, 3);
+	store_close(s);
+}
+
+/* The "sha256" of an issue line is the certificate's SHA-256. */
+static void
+t_issue_line_hash(void)
+{
+	struct store	*s = NULL;
+	struct tc	 t;
+	struct st_err	 e;
+	unsigned char	 md[32];
+	char		 want[65], q[200];
+	int		 i;
+
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	ASSERT_INT_EQ(issue_n(s, "ca-1", 7, 1), 0);
+	store_close(s);
+	tc_init(&t, 7);
+	SHA256(t.der, t.derlen, md);
+	for (i = 0; i < 32; i++)
+		snprintf(want + 2 * i, 3, "%02x", md[i]);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM audit WHERE "
+	    "json_extract(line, '$.sha256') = '%s'", want);
+	ASSERT_INT_EQ(cli_int(q), 1);
+}
+
+static void
+t_serial_collision(void)
+{
+	struct store		*s = NULL;
+	struct store_cert	*c = NULL;
+	struct store_intent	 in[2];
+	struct tc		 a, b;
+	struct st_err		 e;
+	size_t			 conflict = 99;
+
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	tc_init(&a, 1);
+	tc_init(&b, 2);
+	in[0] = intent(&a, "ca-1", false);
+	ASSERT_INT_EQ(store_issue_reserve(s, in, 1, NULL, &e), 0);
+	in[0] = intent(&b, "ca-1", false);
+	in[1] = intent(&a, "ca-1", false);
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_issue_reserve(s, in, 2, &conflict, &e),
+	    ST_E_EXISTS);
+	ASSERT_INT_EQ(conflict, 1);
+	ASSERT_STR_CONTAINS(e.msg, "has used serial 510000000000000177");
+	ASSERT_STR_CONTAINS(e.msg, "draw another");
+	/* All or nothing: b was not recorded. */
+	ASSERT_INT_EQ(store_cert_get(s, "ca-1", b.serial, b.slen, &c, NULL),
+	    ST_E_NOTFOUND);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM certs"), 1);
+	/* Another issuer may use the same serial. */
+	in[0] = intent(&a, "ca-2", false);
+	ASSERT_INT_EQ(store_issue_reserve(s, in, 1, NULL, &e), 0);
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_cert_get_by_serial(s, a.serial, a.slen, &c, &e),
+	    ST_E_EXISTS);
+	ASSERT_STR_CONTAINS(e.msg, "name the issuer");
+	ASSERT_TRUE(c == NULL);
+	/* A duplicate inside one batch is caught too. */
+	in[0] = intent(&b, "ca-1", false);
+	in[1] = intent(&b, "ca-1", false);
+	ASSERT_INT_EQ(store_issue_reserve(s, in, 2, &conflict, NULL),
+	    ST_E_EXISTS);
+	ASSERT_INT_EQ(conflict, 1);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM certs"), 2);
+	store_close(s);
+}
+
+static void
+t_request_key(void)
+{
+	struct store		*s = NULL;
+	struct store_cert	*c = NULL;
+	struct store_intent	 in;
+	struct store_ref	 r;
+	struct tc		 a, b, d;
+	struct st_err		 e;
+	size_t			 conflict = 99;
+
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	tc_init(&a, 1);
+	tc_init(&b, 2);
+	tc_init(&d, 3);
+	snprintf(b.key, sizeof(b.key), "%s", a.key);
+	snprintf(d.key, sizeof(d.key), "%s", a.key);
+	in = intent(&a, "ca-1", true);
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, &e), 0);
+	in = intent(&b, "ca-1", true);
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, &conflict, &e),
+	    ST_E_EXISTS);
+	ASSERT_INT_EQ(conflict, 0);
+	ASSERT_STR_CONTAINS(e.msg, "request key 'line-1' is already taken");
+	ASSERT_INT_EQ(store_request_lookup(s, "line-1", &c, &e), 0);
+	ASSERT_MEM_EQ(c->serial, c->serial_len, a.serial, a.slen);
+	ASSERT_INT_EQ(c->status, STORE_PENDING);
+	store_cert_free(c);
+	c = NULL;
+	ASSERT_INT_EQ(store_request_lookup(s, "line-2", &c, NULL),
+	    ST_E_NOTFOUND);
+	/* Aborting frees the key (not the serial). */
+	r = ref_of(&a, "ca-1");
+	ASSERT_INT_EQ(store_issue_abort(s, &r, 1, "HSM unavailable", &e), 0);
+	ASSERT_INT_EQ(store_request_lookup(s, "line-1", &c, NULL),
+	    ST_E_NOTFOUND);
+	in = intent(&b, "ca-1", true);
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, &e), 0);
+	ASSERT_INT_EQ(store_request_lookup(s, "line-1", &c, &e), 0);
+	ASSERT_MEM_EQ(c->serial, c->serial_len, b.serial, b.slen);
+	store_cert_free(c);
+	c = NULL;
+	in = intent(&a, "ca-1", false);
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, NULL), ST_E_EXISTS);
+	/* Once issued the key stays taken. */
+	{
+		struct store_signed sg = signed_of(&b, "ca-1");
+
+		ASSERT_INT_EQ(store_issue_commit(s, &sg, 1, &e), 0);
+	}
+	in = intent(&d, "ca-1", true);
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, NULL), ST_E_EXISTS);
+	ASSERT_INT_EQ(store_cert_get(s, "ca-1", a.serial, a.slen, &c, &e), 0);
+	ASSERT_INT_EQ(c->status, STORE_ABORTED);
+	ASSERT_STR_EQ(c->abort_reason, "HSM unavailable");
+	ASSERT_TRUE(c->request_key == NULL);
+	ASSERT_MEM_EQ(c->tbs, c->tbs_len, a.tbs, a.tbslen);
+	store_cert_free(c);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM audit WHERE "
+	    "json_extract(line, '$.event') = 'abort' AND "
+	    "json_extract(line, '$.reason') = 'HSM unavailable' AND "
+	    "json_extract(line, '$.request') = 'line-1'"), 1);
+	store_close(s);
+}
+
+static void
+t_commit_rules(void)
+{
+	struct store		*s = NULL;
+	struct store_cert	*c = NULL;
+	struct store_intent	 in[2];
+	struct store_signed	 sg[2];
+	struct store_ref	 r;
+	struct tc		 a, b, x;
+	struct st_err		 e;
+
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	tc_init(&a, 1);
+	tc_init(&b, 2);
+	in[0] = intent(&a, "ca-1", true);
+	in[1] = intent(&b, "ca-1", true);
+	ASSERT_INT_EQ(store_issue_reserve(s, in, 2, NULL, &e), 0);
+	/* Unknown serial. */
+	tc_init(&x, 9);
+	sg[0] = signed_of(&x, "ca-1");
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_issue_commit(s, sg, 1, &e), ST_E_NOTFOUND);
+	ASSERT_STR_CONTAINS(e.msg, "has no serial");
+	/* A certificate whose TBS is not the reserved one. */
+	sg[0] = signed_of(&a, "ca-1");
+	sg[0].der = x.der;
+	sg[0].der_len = x.derlen;
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_issue_commit(s, sg, 1, &e), ST_E_VERIFY);
+	ASSERT_STR_CONTAINS(e.msg, "reserved TBS");
+	/* Not DER at all. */
+	sg[0].der = a.tbs + 4;
+	sg[0].der_len = 100;
+	ASSERT_INT_EQ(store_issue_commit(s, sg, 1, NULL), ST_E_USAGE);
+	/* All or nothing: a good first row and a bad second one. */
+	sg[0] = signed_of(&a, "ca-1");
+	sg[1] = signed_of(&x, "ca-1");
+	ASSERT_INT_EQ(store_issue_commit(s, sg, 2, NULL), ST_E_NOTFOUND);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM certs WHERE status = "
+	    "'pending'"), 2);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM audit"), 0);
+	/* Extra audit fields may not clash. */
+	sg[0].audit = json_pack("{s:s}", "serial", "forged");
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_issue_commit(s, sg, 1, &e), ST_E_USAGE);
+	ASSERT_STR_CONTAINS(e.msg, "clashes");
+	json_decref(sg[0].audit);
+	sg[0].audit = json_pack("{s:s}", "seq", "1");
+	ASSERT_INT_EQ(store_issue_commit(s, sg, 1, NULL), ST_E_USAGE);
+	json_decref(sg[0].audit);
+	sg[0].audit = json_pack("{s:s}", "batch", "input.jsonl");
+	ASSERT_INT_EQ(store_issue_commit(s, sg, 1, &e), 0);
+	json_decref(sg[0].audit);
+	sg[0].audit = NULL;
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM audit WHERE "
+	    "json_extract(line, '$.batch') = 'input.jsonl'"), 1);
+	/* Twice. */
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_issue_commit(s, sg, 1, &e), ST_E_EXISTS);
+	ASSERT_STR_CONTAINS(e.msg, "already valid");
+	/* Abort of a valid row, then commit of an aborted one. */
+	r = ref_of(&a, "ca-1");
+	ASSERT_INT_EQ(store_issue_abort(s, &r, 1, "late", NULL), ST_E_EXISTS);
+	r = ref_of(&b, "ca-1");
+	ASSERT_INT_EQ(store_issue_abort(s, &r, 1, "lint failed", &e), 0);
+	sg[0] = signed_of(&b, "ca-1");
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_issue_commit(s, sg, 1, &e), ST_E_NOTFOUND);
+	ASSERT_STR_CONTAINS(e.msg, "aborted");
+	r = ref_of(&x, "ca-1");
+	ASSERT_INT_EQ(store_issue_abort(s, &r, 1, "x", NULL), ST_E_NOTFOUND);
+	ASSERT_INT_EQ(store_cert_get(s, "ca-1", b.serial, b.slen, &c, &e), 0);
+	ASSERT_INT_EQ(c->status, STORE_ABORTED);
+	ASSERT_TRUE(c->der == NULL);
+	store_cert_free(c);
+	store_close(s);
+}
+
+/* Recovery: sign each pending TBS again and commit from the callback. */
+static int
+recover_cb(void *arg, const struct store_cert *c)
+{
+	struct store		*s = arg;
+	struct store_signed	 sg;
+	uint8_t			 der[800];
+	size_t			 len;
+
+	len = make_der(der, c->tbs, c->tbs_len);
+	sg.issuer = c->issuer;
+	sg.serial = c->serial;
+	sg.serial_len = c->serial_len;
+	sg.der = der;
+	sg.der_len = len;
+	sg.audit = json_pack("{s:b}", "recovered", 1);
+	len = (size_t)store_issue_commit(s, &sg, 1, NULL);
+	json_decref(sg.audit);
+	return (int)len;
+}
+
+static int
+count_cb(void *arg, const struct store_cert *c)
+{
+	int	*n = arg;
+
+	(void)c;
+	(*n)++;
+	return 0;
+}
+
+static void
+t_pending_after_crash(void)
+{
+	struct store		*s = NULL;
+	struct store_intent	 in[5];
+	struct store_signed	 sg;
+	struct tc		 t[5];
+	struct st_err		 e;
+	int			 i, n;
+
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	for (i = 0; i < 5; i++) {
+		tc_init(&t[i], 100 + (unsigned)i);
+		in[i] = intent(&t[i], i < 4 ? "ca-1" : "ca-2", true);
+	}
+	ASSERT_INT_EQ(store_issue_reserve(s, in, 5, NULL, &e), 0);
+	sg = signed_of(&t[0], "ca-1");
+	ASSERT_INT_EQ(store_issue_commit(s, &sg, 1, &e), 0);
+	/* "Crash": close without committing the other four. */
+	store_close(s);
+	s = NULL;
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	n = 0;
+	ASSERT_INT_EQ(store_pending_list(s, NULL, count_cb, &n, &e), 0);
+	ASSERT_INT_EQ(n, 4);
+	n = 0;
+	ASSERT_INT_EQ(store_pending_list(s, "ca-2", count_cb, &n, &e), 0);
+	ASSERT_INT_EQ(n, 1);
+	ASSERT_INT_EQ(store_pending_list(s, "ca-1", recover_cb, s, &e), 0);
+	n = 0;
+	ASSERT_INT_EQ(store_pending_list(s, NULL, count_cb, &n, &e), 0);
+	ASSERT_INT_EQ(n, 1);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM certs WHERE status = "
+	    "'valid' AND tbs IS NULL AND der IS NOT NULL"), 4);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM audit WHERE "
+	    "json_extract(line, '$.recovered') = 1"), 3);
+	n = 0;
+	ASSERT_INT_EQ(store_cert_iter(s, "ca-1", STORE_VALID, count_cb, &n,
+	    &e), 0);
+	ASSERT_INT_EQ(n, 4);
+	n = 0;
+	ASSERT_INT_EQ(store_cert_iter(s, NULL, STORE_ANY, count_cb, &n, &e),
+	    0);
+	ASSERT_INT_EQ(n, 5);
+	store_close(s);
+}
+
+/* Collects revoked entries as "serialhex/reason;" into a string. */
+static int
+revoked_cb(void *arg, const struct store_revoked *r)
+{
+	char	*buf = arg;
+	size_t	 i, off = strlen(buf);
+
+	for (i = 0; i < r->serial_len; i++)
+		off += (size_t)snprintf(buf + off, 512 - off, "%02x",
+		    r->serial[i]);
+	snprintf(buf + off, 512 - off, "/%d@%lld;", r->reason,
+	    (long long)r->revoked_at);
+	return 0;
+}
+
+static void
+t_revoke(void)
+{
+	struct store		*s = NULL;
+	struct store_cert	*c = NULL;
+	struct store_intent	 in;
+	struct store_ref	 r;
+	struct tc		 t1, t2, p, ab;
+	struct st_err		 e;
+	json_t			*who;
+	char			 list[512] = "";
+	int			 reason;
+
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	ASSERT_INT_EQ(issue_n(s, "ca-1", 1, 2), 0);
+	tc_init(&t1, 1);
+	tc_init(&t2, 2);
+	tc_init(&p, 3);
+	tc_init(&ab, 4);
+	in = intent(&p, "ca-1", false);
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, &e), 0);
+	in = intent(&ab, "ca-1", false);
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, &e), 0);
+	r = ref_of(&ab, "ca-1");
+	ASSERT_INT_EQ(store_issue_abort(s, &r, 1, "refused", &e), 0);
+
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_cert_revoke(s, "ca-1", p.serial, p.slen, 1,
+	    1767300000, NULL, &e), ST_E_NOTFOUND);
+	ASSERT_STR_CONTAINS(e.msg, "never issued (pending)");
+	ASSERT_INT_EQ(store_cert_revoke(s, "ca-1", ab.serial, ab.slen, 1,
+	    1767300000, NULL, NULL), ST_E_NOTFOUND);
+	ASSERT_INT_EQ(store_cert_revoke(s, "ca-9", t1.serial, t1.slen, 1,
+	    1767300000, NULL, NULL), ST_E_NOTFOUND);
+	/* Reasons RFC 5280 section 5.3.1 has but stica does not accept. */
+	ASSERT_INT_EQ(store_cert_revoke(s, "ca-1", t1.serial, t1.slen, 6,
+	    1767300000, NULL, NULL), ST_E_USAGE);
+	ASSERT_INT_EQ(store_cert_revoke(s, "ca-1", t1.serial, t1.slen, 7,
+	    1767300000, NULL, NULL), ST_E_USAGE);
+	ASSERT_INT_EQ(store_cert_revoke(s, "ca-1", t1.serial, t1.slen, 8,
+	    1767300000, NULL, NULL), ST_E_USAGE);
+	ASSERT_INT_EQ(store_cert_revoke(s, "ca-1", t1.serial, t1.slen, 11,
+	    1767300000, NULL, NULL), ST_E_USAGE);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM audit WHERE "
+	    "json_extract(line, '$.event') = 'revoke'"), 0);
+
+	who = json_pack("{s:s}", "operator", "alice");
+	ASSERT_INT_EQ(store_cert_revoke(s, "ca-1", t1.serial, t1.slen,
+	    STORE_REASON_KEY_COMPROMISE, 1767300000, who, &e), 0);
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_cert_revoke(s, "ca-1", t1.serial, t1.slen,
+	    STORE_REASON_SUPERSEDED, 1767400000, who, &e), ST_E_EXISTS);
+	ASSERT_STR_CONTAINS(e.msg, "already revoked");
+	json_decref(who);
+	ASSERT_INT_EQ(store_cert_get(s, "ca-1", t1.serial, t1.slen, &c, &e),
+	    0);
+	ASSERT_INT_EQ(c->status, STORE_REVOKED);
+	ASSERT_INT_EQ(c->reason, 1);
+	ASSERT_INT_EQ(c->revoked_at, 1767300000);
+	ASSERT_TRUE(c->der != NULL);
+	store_cert_free(c);
+	ASSERT_INT_EQ(store_revoked_iter(s, "ca-1", revoked_cb, list, &e), 0);
+	ASSERT_STR_EQ(list, "510000000000000177/1@1767300000;");
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM audit WHERE "
+	    "json_extract(line, '$.event') = 'revoke' AND "
+	    "json_extract(line, '$.reason') = 1 AND "
+	    "json_extract(line, '$.reason_name') = 'keyCompromise' AND "
+	    "json_extract(line, '$.revoked_at') = '2026-01-01T20:40:00Z' AND "
+	    "json_extract(line, '$.operator') = 'alice'"), 1);
+	/* Reason names, RFC 5280 spelling. */
+	ASSERT_INT_EQ(store_reason_parse("aACompromise", &reason, &e), 0);
+	ASSERT_INT_EQ(reason, 10);
+	ASSERT_INT_EQ(store_reason_parse("4", &reason, &e), 0);
+	ASSERT_INT_EQ(reason, 4);
+	ASSERT_INT_EQ(store_reason_parse("certificateHold", &reason, NULL),
+	    ST_E_USAGE);
+	ASSERT_INT_EQ(store_reason_parse("8", &reason, NULL), ST_E_USAGE);
+	ASSERT_INT_EQ(store_reason_parse("4x", &reason, NULL), ST_E_USAGE);
+	ASSERT_STR_EQ(store_reason_name(5), "cessationOfOperation");
+	ASSERT_TRUE(store_reason_name(7) == NULL);
+	store_close(s);
+}
+
+static void
+t_crl_numbers(void)
+{
+	struct store	*s = NULL;
+	struct st_err	 e;
+	json_t		*f;
+	int64_t		 n;
+
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	ASSERT_INT_EQ(store_crl_next_number(s, "ca-1", NULL, &n, &e), 0);
+	ASSERT_INT_EQ(n, 1);
+	ASSERT_INT_EQ(store_crl_next_number(s, "ca-1", NULL, &n, &e), 0);
+	ASSERT_INT_EQ(n, 2);
+	ASSERT_INT_EQ(store_crl_next_number(s, "ca-2", NULL, &n, &e), 0);
+	ASSERT_INT_EQ(n, 1);
+	f = json_pack("{s:s}", "next_update", "2026-01-08T00:00:00Z");
+	ASSERT_INT_EQ(store_crl_next_number(s, "ca-1", f, &n, &e), 0);
+	ASSERT_INT_EQ(n, 3);
+	json_decref(f);
+	f = json_pack("{s:i}", "number", 1);
+	ASSERT_INT_EQ(store_crl_next_number(s, "ca-1", f, &n, NULL),
+	    ST_E_USAGE);
+	json_decref(f);
+	store_close(s);
+	s = NULL;
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	ASSERT_INT_EQ(store_crl_next_number(s, "ca-1", NULL, &n, &e), 0);
+	ASSERT_INT_EQ(n, 4);
+	store_close(s);
+	ASSERT_INT_EQ(cli_int("SELECT group_concat(json_extract(line, "
+	    "'$.number'), '') FROM audit WHERE json_extract(line, '$.event') "
+	    "= 'crl' AND json_extract(line, '$.issuer') = 'ca-1'"), 1234);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM audit WHERE "
+	    "json_extract(line, '$.next_update') IS NOT NULL"), 1);
+}
+
+/* Recompute the chain of the database with the CLI's output. */
+static void
+t_audit_append_verify(void)
+{
+	struct store		*s = NULL;
+	struct store_audit_head	 h, h2;
+	struct store_audit_report rep;
+	struct st_err		 e;
+	json_t			*f, *o;
+	char			 prev[65], path[320], *line = NULL, *re;
+	unsigned char		 md[32];
+	size_t			 cap = 0;
+	ssize_t			 len;
+	FILE			*fp;
+	int			 i, n = 0;
+
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	ASSERT_INT_EQ(store_audit_head(s, &h, &e), 0);
+	ASSERT_INT_EQ(h.seq, 0);
+	ASSERT_STR_EQ(h.hash, "0000000000000000000000000000000000000000000000"
+	    "000000000000000000");
+	f = json_pack("{s:s,s:s}", "reason", "scope not encompassed",
+	    "subject", "CN=\xc3\xa9\n\"x\"");
+	ASSERT_INT_EQ(store_audit_append(s, "refuse", f, &e), 0);
+	ASSERT_INT_EQ(store_audit_append(s, "ceremony-step", NULL, &e), 0);
+	ASSERT_INT_EQ(store_audit_append(s, "Bad Event", f, NULL), ST_E_USAGE);
+	json_decref(f);
+	f = json_pack("{s:s}", "prev", "x");
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_audit_append(s, "refuse", f, &e), ST_E_USAGE);
+	ASSERT_STR_CONTAINS(e.msg, "'prev' is reserved");
+	json_decref(f);
+	f = json_pack("[i]", 1);
+	ASSERT_INT_EQ(store_audit_append(s, "refuse", f, NULL), ST_E_USAGE);
+	json_decref(f);
+	ASSERT_INT_EQ(issue_n(s, "ca-1", 1, 3), 0);
+	ASSERT_INT_EQ(store_audit_head(s, &h, &e), 0);
+	ASSERT_INT_EQ(h.seq, 5);
+	ASSERT_INT_EQ(store_audit_verify(s, &h, &rep, &e), 0);
+	ASSERT_INT_EQ(rep.lines, 5);
+	ASSERT_STR_EQ(rep.head.hash, h.hash);
+	snprintf(path, sizeof(path), "%s/export.jsonl", tmpdir);
+	ASSERT_NONNULL(fp = fopen(path, "w"));
+	ASSERT_INT_EQ(store_audit_export(s, fp, &e), 0);
+	fclose(fp);
+	store_close(s);
+
+	/* Independently: every line canonical, prev = SHA-256(previous). */
+	memset(prev, '0', 64);
+	prev[64] = '\0';
+	ASSERT_NONNULL(fp = fopen(path, "r"));
+	while ((len = getline(&line, &cap, fp)) > 0) {
+		ASSERT_TRUE(line[len - 1] == '\n');
+		line[--len] = '\0';
+		n++;
+		o = json_loads(line, 0, NULL);
+		ASSERT_NONNULL(o);
+		ASSERT_INT_EQ(json_integer_value(json_object_get(o, "seq")), n);
+		ASSERT_STR_EQ(json_string_value(json_object_get(o, "prev")),
+		    prev);
+		ASSERT_TRUE(strlen(json_string_value(json_object_get(o,
+		    "time"))) == 20);
+		re = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		ASSERT_STR_EQ(re, line);
+		if (n == 1)
+			ASSERT_STR_EQ(json_string_value(json_object_get(o,
+			    "subject")), "CN=\xc3\xa9\n\"x\"");
+		free(re);
+		json_decref(o);
+		SHA256((unsigned char *)line, (size_t)len, md);
+		for (i = 0; i < 32; i++)
+			snprintf(prev + 2 * i, 3, "%02x", md[i]);
+	}
+	fclose(fp);
+	free(line);
+	ASSERT_INT_EQ(n, 5);
+	ASSERT_STR_EQ(prev, h.hash);
+	ASSERT_INT_EQ(store_audit_verify_file(path, &h, &rep, &e), 0);
+	ASSERT_INT_EQ(rep.head.seq, 5);
+	/* An older recorded head is a prefix: still fine. */
+	ASSERT_INT_EQ(store_audit_head_parse("0:0000000000000000000000000000"
+	    "000000000000000000000000000000000000", &h2, &e), 0);
+	ASSERT_INT_EQ(store_audit_verify_file(path, &h2, &rep, &e), 0);
+	h2 = h;
+	h2.seq = 6;
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_audit_verify_file(path, &h2, &rep, &e),
+	    ST_E_VERIFY);
+	ASSERT_INT_EQ(rep.fault, STORE_AUDIT_HEAD);
+	ASSERT_STR_CONTAINS(e.msg, "cut from the tail");
+	ASSERT_INT_EQ(store_audit_head_parse("5:abc", &h2, NULL), ST_E_USAGE);
+	ASSERT_INT_EQ(store_audit_head_parse("x:" "00000000000000000000000000"
+	    "00000000000000000000000000000000000000", &h2, NULL), ST_E_USAGE);
+}
+
+/* Write lines[0..n-1] (each without newline) to path. */
+static void
+write_lines(const char *path, char **lines, const int *order, int n)
+{
+	FILE	*f = fopen(path, "w");
+	int	 i;
+
+	if (f == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s\n", lines[order[i]]);
+	fclose(f);
+}
+
+static void
+t_verify_file_faults(void)
+{
+	struct store		*s = NULL;
+	struct store_audit_report rep;
+	struct st_err		 e;
+	char			 path[320], bad[320], *lines[10], *p;
+	int			 order[10], i;
+	size_t			 cap;
+	FILE			*fp;
+
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	for (i = 0; i < 10; i++)
+		ASSERT_INT_EQ(store_audit_append(s, "ceremony-step", NULL, &e),
+		    0);
+	snprintf(path, sizeof(path), "%s/all.jsonl", tmpdir);
+	snprintf(bad, sizeof(bad), "%s/bad.jsonl", tmpdir);
+	ASSERT_NONNULL(fp = fopen(path, "w"));
+	ASSERT_INT_EQ(store_audit_export(s, fp, &e), 0);
+	fclose(fp);
+	store_close(s);
+	ASSERT_NONNULL(fp = fopen(path, "r"));
+	for (i = 0; i < 10; i++) {
+		lines[i] = NULL;
+		cap = 0;
+		ASSERT_TRUE(getline(&lines[i], &cap, fp) > 0);
+		lines[i][strlen(lines[i]) - 1] = '\0';
+		order[i] = i;
+	}
+	fclose(fp);
+
+	/* Intact. */
+	write_lines(bad, lines, order, 10);
+	ASSERT_INT_EQ(store_audit_verify_file(bad, NULL, &rep, &e), 0);
+	/* A middle line cut. */
+	order[4] = 5, order[5] = 6, order[6] = 7, order[7] = 8, order[8] = 9;
+	write_lines(bad, lines, order, 9);
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_audit_verify_file(bad, NULL, &rep, &e),
+	    ST_E_VERIFY);
+	ASSERT_INT_EQ(rep.fault, STORE_AUDIT_CUT);
+	ASSERT_INT_EQ(rep.line, 5);
+	ASSERT_STR_CONTAINS(e.msg, "line 5: cut");
+	/* The last line cut: invisible without an expected head. */
+	for (i = 0; i < 10; i++)
+		order[i] = i;
+	write_lines(bad, lines, order, 9);
+	ASSERT_INT_EQ(store_audit_verify_file(bad, NULL, &rep, &e), 0);
+	ASSERT_INT_EQ(rep.head.seq, 9);
+	/* A pair swapped. */
+	order[6] = 7;
+	order[7] = 6;
+	write_lines(bad, lines, order, 10);
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_audit_verify_file(bad, NULL, &rep, &e),
+	    ST_E_VERIFY);
+	ASSERT_INT_EQ(rep.fault, STORE_AUDIT_REORDER);
+	ASSERT_INT_EQ(rep.line, 7);
+	/* The cut line put at the end. */
+	for (i = 0; i < 10; i++)
+		order[i] = i < 3 ? i : i < 9 ? i + 1 : 3;
+	write_lines(bad, lines, order, 10);
+	ASSERT_INT_EQ(store_audit_verify_file(bad, NULL, &rep, NULL),
+	    ST_E_VERIFY);
+	ASSERT_INT_EQ(rep.fault, STORE_AUDIT_CUT);
+	ASSERT_INT_EQ(rep.line, 4);
+	/* An edited line: the event renamed. */
+	for (i = 0; i < 10; i++)
+		order[i] = i;
+	p = strstr(lines[2], "ceremony-step");
+	ASSERT_NONNULL(p);
+	p[0] = 'k';
+	write_lines(bad, lines, order, 10);
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_audit_verify_file(bad, NULL, &rep, &e),
+	    ST_E_VERIFY);
+	ASSERT_INT_EQ(rep.fault, STORE_AUDIT_EDIT);
+	ASSERT_INT_EQ(rep.line, 3);
+	ASSERT_STR_CONTAINS(e.msg, "line 3: edit");
+	p[0] = 'c';
+	/* Not JSON. */
+	lines[8][0] = '[';
+	write_lines(bad, lines, order, 10);
+	ASSERT_INT_EQ(store_audit_verify_file(bad, NULL, &rep, NULL),
+	    ST_E_VERIFY);
+	ASSERT_INT_EQ(rep.fault, STORE_AUDIT_JSON);
+	ASSERT_INT_EQ(rep.line, 9);
+	lines[8][0] = '{';
+	write_lines(bad, lines, order, 10);
+	ASSERT_INT_EQ(store_audit_verify_file(bad, NULL, &rep, NULL), 0);
+	ASSERT_INT_EQ(store_audit_verify_file("/nonexistent/x", NULL, &rep,
+	    NULL), ST_E_NOTFOUND);
+	for (i = 0; i < 10; i++)
+		free(lines[i]);
+}
+
+static void
+t_bad_input(void)
+{
+	struct store		*s = NULL;
+	struct store_intent	 in, good;
+	struct tc		 t;
+	struct st_err		 e;
+	uint8_t			 z[3] = { 0, 1, 2 };
+
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	tc_init(&t, 1);
+	good = intent(&t, "ca-1", true);
+	in = good;
+	in.serial = z;
+	in.serial_len = 3;
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, &e), ST_E_USAGE);
+	ASSERT_STR_CONTAINS(e.msg, "leading zero");
+	in = good;
+	in.serial_len = 21;
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, NULL), ST_E_USAGE);
+	in = good;
+	in.issuer = "";
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, NULL), ST_E_USAGE);
+	in = good;
+	in.issuer = "ca\n1";
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, NULL), ST_E_USAGE);
+	in = good;
+	in.subject = "CN=\xc3\x28";
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, NULL), ST_E_USAGE);
+	in = good;
+	in.request_key = "key\xed\xa0\x80";	/* a UTF-16 surrogate */
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, NULL), ST_E_USAGE);
+	in = good;
+	in.not_after = in.not_before - 1;
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, NULL), ST_E_USAGE);
+	in = good;
+	in.tbs_len--;
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, &e), ST_E_USAGE);
+	ASSERT_STR_CONTAINS(e.msg, "TBS is not one DER SEQUENCE");
+	in = good;
+	in.tnauth_len = 0;
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, NULL), ST_E_USAGE);
+	ASSERT_INT_EQ(store_cert_revoke(s, "ca-1", z, 3, 1, 0, NULL, NULL),
+	    ST_E_USAGE);
+	ASSERT_INT_EQ(store_issue_abort(s, NULL, 1, "x", NULL), ST_E_USAGE);
+	ASSERT_INT_EQ(store_issue_reserve(s, NULL, 0, NULL, NULL), 0);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM certs"), 0);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM audit"), 0);
+	/* Good after all that. */
+	ASSERT_INT_EQ(store_issue_reserve(s, &good, 1, NULL, &e), 0);
+	store_close(s);
+}
+
+/* The triggers refuse accidental edits through SQL. */
+static void
+t_triggers(void)
+{
+	struct store	*s = NULL;
+	struct st_err	 e;
+	char		 out[512];
+
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	ASSERT_INT_EQ(issue_n(s, "ca-1", 1, 2), 0);
+	store_close(s);
+	ASSERT_INT_NE(cli("DELETE FROM certs", out, sizeof(out)), 0);
+	ASSERT_STR_CONTAINS(out, "never deleted");
+	ASSERT_INT_NE(cli("UPDATE certs SET serial = x'01'", out, sizeof(out)),
+	    0);
+	ASSERT_INT_NE(cli("UPDATE certs SET status = 'pending'", out,
+	    sizeof(out)), 0);
+	ASSERT_STR_CONTAINS(out, "CHECK constraint failed");
+	ASSERT_INT_NE(cli("DELETE FROM audit WHERE seq = 1", out, sizeof(out)),
+	    0);
+	ASSERT_STR_CONTAINS(out, "append-only");
+	ASSERT_INT_NE(cli("UPDATE audit SET line = 'x'", out, sizeof(out)), 0);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM certs"), 2);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM audit"), 2);
+}
+
+static void
+t_readonly(void)
+{
+	struct store		*s = NULL, *w = NULL;
+	struct store_intent	 in;
+	struct store_audit_report rep;
+	struct tc		 t;
+	struct st_err		 e;
+
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &w, &e), 0);
+	ASSERT_INT_EQ(issue_n(w, "ca-1", 1, 2), 0);
+	ASSERT_INT_EQ(store_open_readonly(uri, &s, &e), 0);
+	ASSERT_INT_EQ(store_audit_verify(s, NULL, &rep, &e), 0);
+	ASSERT_INT_EQ(rep.lines, 2);
+	tc_init(&t, 5);
+	in = intent(&t, "ca-1", false);
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, &e), ST_E_STORE);
+	ASSERT_STR_CONTAINS(e.msg, "read-only");
+	/* The writer goes on; the reader sees it. */
+	ASSERT_INT_EQ(issue_n(w, "ca-1", 3, 1), 0);
+	ASSERT_INT_EQ(store_audit_verify(s, NULL, &rep, &e), 0);
+	ASSERT_INT_EQ(rep.lines, 3);
+	store_close(s);
+	store_close(w);
+}
+
+/* Two handles on one file interleave; the chain stays whole. */
+static void
+t_two_handles(void)
+{
+	struct store		*a = NULL, *b = NULL;
+	struct store_audit_report rep;
+	struct st_err		 e;
+	int64_t			 n;
+	int			 i;
+
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &a, &e), 0);
+	ASSERT_INT_EQ(store_open(uri, &b, &e), 0);
+	for (i = 0; i < 10; i++) {
+		ASSERT_INT_EQ(issue_n(i % 2 ? a : b, "ca-1",
+		    (unsigned)(i * 10), 3), 0);
+		ASSERT_INT_EQ(store_crl_next_number(i % 3 ? a : b, "ca-1", NULL,
+		    &n, &e), 0);
+		ASSERT_INT_EQ(n, i + 1);
+	}
+	ASSERT_INT_EQ(store_audit_verify(a, NULL, &rep, &e), 0);
+	ASSERT_INT_EQ(rep.lines, 40);
+	store_close(a);
+	store_close(b);
+}
+
+/* Remove the temporary directory and what the tests left in it. */
+static void
+cleanup(void)
+{
+	char	cmd[400];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+}
+
+int
+main(void)
+{
+	const char	*t = getenv("TMPDIR");
+	int		 rc;
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/test_store.XXXXXX",
+	    t != NULL ? t : "/tmp");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 2;
+	}
+	if (system("sqlite3 -version > /dev/null 2>&1") != 0) {
+		fprintf(stderr, "the sqlite3 command-line tool is missing\n");
+		return 2;
+	}
+	RUN(t_open_migrate);
+	RUN(t_newer_refused);
+	RUN(t_not_stica);
+	RUN(t_uri);
+	RUN(t_reserve_commit);
+	RUN(t_issue_line_hash);
+	RUN(t_serial_collision);
+	RUN(t_request_key);
+	RUN(t_commit_rules);
+	RUN(t_pending_after_crash);
+	RUN(t_revoke);
+	RUN(t_crl_numbers);
+	RUN(t_audit_append_verify);
+	RUN(t_verify_file_faults);
+	RUN(t_bad_input);
+	RUN(t_triggers);
+	RUN(t_readonly);
+	RUN(t_two_handles);
+	rc = th_done("test_store");
+	cleanup();
+	return rc;
+}
