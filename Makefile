@@ -79,6 +79,8 @@ FUZZ_LIB_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 .PHONY: all deps check test run bench benches fuzz fuzz-build tests clean format \
 	format-check layering
 .DEFAULT_GOAL := all
+# Keep objects that pattern rules build on the way (no rebuilds, no "rm").
+.SECONDARY:
 
 all: $(STICA)
 

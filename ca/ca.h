@@ -195,6 +195,43 @@ int	ca_scope_encompasses(const struct ca_scope *parent,
     const struct ca_scope *child, const struct ca_spc_map *map,
     struct st_err *why);
 
+/*
+ * A table SPC -> numbers behind struct ca_spc_map (ca/spcmap.c): filled
+ * from the policy's spc-numbers or from --spc-map options, then built
+ * once; read-only and thread-safe afterwards.
+ */
+struct ca_spc_table;
+struct pol;
+
+struct ca_spc_table *ca_spc_table_new(void);
+void	ca_spc_table_free(struct ca_spc_table *);
+/* Numbers (tn:, range: SPECs) for spc; a repeated SPC accumulates. */
+int	ca_spc_table_add(struct ca_spc_table *, const char *spc,
+    const char *const *specs, size_t n, struct st_err *e) ST_MUSTCHECK;
+/* One --spc-map argument: "SPC=SPEC[,SPEC...]" (SPC may be "spc:X"). */
+int	ca_spc_table_add_arg(struct ca_spc_table *, const char *arg,
+    struct st_err *e) ST_MUSTCHECK;
+/* Turn every SPC's numbers into a scope and sort; call once, at the end. */
+int	ca_spc_table_build(struct ca_spc_table *, struct st_err *e)
+    ST_MUSTCHECK;
+size_t	ca_spc_table_count(const struct ca_spc_table *);
+/* The hook over a built table; valid while the table lives. */
+struct ca_spc_map ca_spc_table_map(const struct ca_spc_table *);
+/* A built table from a policy's spc-numbers. */
+int	ca_spc_table_from_policy(const struct pol *,
+    struct ca_spc_table **out, struct st_err *e) ST_MUSTCHECK;
+/*
+ * A pol_within_fn (policy/policy.h) over a built table: is the scope of
+ * SPECs req inside that of allowed, allowed's SPCs covering the numbers
+ * the table gives them?  1 yes, 0 no (why says which entry escapes), <0
+ * error.  table is a struct ca_spc_table *.
+ */
+int	ca_spc_table_within(void *table, const char *const *req, size_t nreq,
+    const char *const *allowed, size_t nallowed, struct st_err *why);
+/* The scope of a list of SPECs (each re-checked by the codec). */
+int	ca_scope_from_specs(const char *const *specs, size_t n,
+    struct ca_scope **out, struct st_err *e) ST_MUSTCHECK;
+
 /* ------------------------------------------------------------------ */
 /* JWT claim constraints (RFC 8226 section 8, RFC 9118)               */
 

@@ -24,19 +24,6 @@
 #include "common/config.h"
 #include "policy/policy.h"
 
-/* The SPC-to-numbers scopes built so far, for ca_scope_encompasses. */
-struct pw_spc {
-	char		*spc;
-	struct ca_scope	*numbers;	/* NULL: the SPC maps no numbers */
-};
-
-struct pw_ctx {
-	const struct pol	*pol;
-	struct pw_spc		*v;
-	size_t			 n;
-	size_t			 cap;
-};
-
 /* Print "stica: policy SUB: MESSAGE" and return EXIT_ERR. */
 static int
 pol_fail(const char *sub, const struct st_err *e, int rc)
@@ -121,121 +108,6 @@ help_policy(FILE *f)
 	    "      --proof tkauth-01 --token-authority sti-pa --ca "
 	    "--max-lifetime 30d \\\n"
 	    "      --tnauthlist range:12025550000+100\n");
-}
-
-/* ------------------------------------------------------------------ */
-/* The scope judge                                                    */
-
-/* A scope from SPECs, through ca/'s codec (which re-checks each one). */
-static int
-pw_scope(const char *const *specs, size_t n, struct ca_scope **out,
-    struct st_err *e)
-{
-	struct ca_tnauth	*l = NULL;
-	size_t			 i;
-	int			 rc = ST_E_INTERNAL;
-
-	*out = NULL;
-	if ((l = ca_tnauth_new()) == NULL) {
-		rc = ST_E_NOMEM;
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		if ((rc = ca_tnauth_add_spec(l, specs[i], e)) != 0)
-			goto out;
-	rc = ca_scope_from_tnauth(l, out, e);
-out:
-	ca_tnauth_free(l);
-	return rc;
-}
-
-static void
-pw_ctx_free(struct pw_ctx *c)
-{
-	size_t	i;
-
-	for (i = 0; i < c->n; i++) {
-		free(c->v[i].spc);
-		ca_scope_free(c->v[i].numbers);
-	}
-	free(c->v);
-	memset(c, 0, sizeof(*c));
-}
-
-/*
- * ca_spc_map lookup over the policy's spc-numbers, building each SPC's
- * scope once; the scopes live until pw_ctx_free, longer than the call to
- * ca_scope_encompasses that borrows them.
- */
-static int
-pw_lookup(void *arg, const char *spc, const struct ca_scope **numbers)
-{
-	struct pw_ctx		*c = arg;
-	struct pw_spc		*nv;
-	const char *const	*specs;
-	struct ca_scope		*s = NULL;
-	char			*key = NULL;
-	size_t			 i, n, nc;
-	int			 rc = ST_E_INTERNAL;
-
-	*numbers = NULL;
-	for (i = 0; i < c->n; i++)
-		if (strcmp(c->v[i].spc, spc) == 0) {
-			*numbers = c->v[i].numbers;
-			rc = 0;
-			goto out;
-		}
-	if ((rc = pol_spc_numbers(c->pol, spc, &specs, &n)) != 0)
-		goto out;
-	if (n > 0 && (rc = pw_scope(specs, n, &s, NULL)) != 0)
-		goto out;
-	if ((key = strdup(spc)) == NULL) {
-		rc = ST_E_NOMEM;
-		goto out;
-	}
-	if (c->n == c->cap) {
-		nc = c->cap ? c->cap * 2 : 8;
-		if ((nv = reallocarray(c->v, nc, sizeof(*nv))) == NULL) {
-			rc = ST_E_NOMEM;
-			goto out;
-		}
-		c->v = nv;
-		c->cap = nc;
-	}
-	c->v[c->n].spc = key;
-	c->v[c->n].numbers = s;
-	c->n++;
-	*numbers = s;
-	key = NULL;
-	s = NULL;
-	rc = 0;
-out:
-	free(key);
-	ca_scope_free(s);
-	return rc;
-}
-
-/*
- * pol_within_fn: RFC 9060 section 4, is req "equal to or a subset of"
- * allowed, where allowed's SPCs also cover the numbers spc-numbers gives
- * them (sections 4.1 and 8)?
- */
-static int
-pw_within(void *arg, const char *const *req, size_t nreq,
-    const char *const *allowed, size_t nallowed, struct st_err *why)
-{
-	struct ca_spc_map	 map = { pw_lookup, arg };
-	struct ca_scope		*child = NULL, *parent = NULL;
-	int			 rc = ST_E_INTERNAL;
-
-	if ((rc = pw_scope(req, nreq, &child, why)) != 0 ||
-	    (rc = pw_scope(allowed, nallowed, &parent, why)) != 0)
-		goto out;
-	rc = ca_scope_encompasses(parent, child, &map, why);
-out:
-	ca_scope_free(child);
-	ca_scope_free(parent);
-	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -485,7 +357,7 @@ cmd_explain(int argc, char **argv)
 	struct explain_args	 a;
 	struct st_config	*cfg = NULL;
 	struct pol		*p = NULL;
-	struct pw_ctx		 ctx;
+	struct ca_spc_table	*spcs = NULL;
 	struct pol_decision	 d;
 	struct ca_tnauth	*l = NULL;
 	struct st_err		 e = { 0 };
@@ -495,7 +367,6 @@ cmd_explain(int argc, char **argv)
 	int			 rc, ret = EXIT_ERR;
 
 	memset(&a, 0, sizeof(a));
-	memset(&ctx, 0, sizeof(ctx));
 	if ((a.specs = calloc((size_t)argc, sizeof(*a.specs))) == NULL)
 		return pol_fail("explain", NULL, ST_E_NOMEM);
 	if ((ret = explain_opts(argc, argv, &a)) >= 0)
@@ -527,8 +398,13 @@ cmd_explain(int argc, char **argv)
 		ret = pol_fail("explain", &e, rc);
 		goto out;
 	}
-	ctx.pol = p;
-	if ((rc = pol_decide(p, &a.rq, pw_within, &ctx, &d, stdout, &e)) != 0) {
+	/* The policy's own spc-numbers are what SPCs own (RFC 9060 §8). */
+	if ((rc = ca_spc_table_from_policy(p, &spcs, &e)) != 0) {
+		ret = pol_fail("explain", &e, rc);
+		goto out;
+	}
+	if ((rc = pol_decide(p, &a.rq, ca_spc_table_within, spcs, &d, stdout,
+	    &e)) != 0) {
 		fflush(stdout);
 		ret = pol_fail("explain", &e, rc);
 		goto out;
@@ -537,7 +413,7 @@ cmd_explain(int argc, char **argv)
 	printf("decision: %s\n", line);
 	ret = d.refused ? EXIT_NO : 0;
 out:
-	pw_ctx_free(&ctx);
+	ca_spc_table_free(spcs);
 	ca_tnauth_free(l);
 	pol_free(p);
 	st_config_free(cfg);

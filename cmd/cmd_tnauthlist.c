@@ -42,18 +42,6 @@ enum tnl_format {
 	TNL_HEX
 };
 
-/* One --spc-map SPC=SPEC[,SPEC...]: the numbers policy gives an SPC. */
-struct tnl_spcmap {
-	char			*spc;
-	struct ca_tnauth	*list;
-	struct ca_scope		*scope;
-};
-
-struct tnl_spcmaps {
-	struct tnl_spcmap	*v;
-	size_t			 n;
-};
-
 /*
  * Print "stica: tnauthlist SUB: [PREFIX: ]MESSAGE" and return EXIT_ERR.
  * prefix names the input (a file name) when there is one.
@@ -630,115 +618,6 @@ out:
 	return rc;
 }
 
-static void
-tnl_maps_free(struct tnl_spcmaps *m)
-{
-	size_t	i;
-
-	for (i = 0; i < m->n; i++) {
-		free(m->v[i].spc);
-		ca_tnauth_free(m->v[i].list);
-		ca_scope_free(m->v[i].scope);
-	}
-	free(m->v);
-	m->v = NULL;
-	m->n = 0;
-}
-
-/*
- * Parse one --spc-map SPC=SPEC[,SPEC...] into m; a repeated SPC adds to
- * its earlier numbers.  Only numbers (tn:, range:) make sense here.
- */
-static int
-tnl_map_add(struct tnl_spcmaps *m, const char *arg, struct st_err *e)
-{
-	struct tnl_spcmap	*nv, *ent = NULL;
-	char			*copy = NULL, *spc, *specs, *s, *save = NULL;
-	size_t			 i;
-	int			 rc = ST_E_INTERNAL;
-
-	if ((copy = strdup(arg)) == NULL) {
-		rc = ST_E_NOMEM;
-		goto out;
-	}
-	spc = copy;
-	if ((specs = strchr(copy, '=')) == NULL || specs == copy ||
-	    specs[1] == '\0') {
-		rc = st_err_set(e, ST_E_SYNTAX, "--spc-map '%s': expected "
-		    "SPC=SPEC[,SPEC...]", arg);
-		goto out;
-	}
-	*specs++ = '\0';
-	if (strncmp(spc, "spc:", 4) == 0)
-		spc += 4;
-	for (i = 0; i < m->n; i++)
-		if (strcmp(m->v[i].spc, spc) == 0)
-			ent = &m->v[i];
-	if (ent == NULL) {
-		if ((nv = realloc(m->v, (m->n + 1) * sizeof(*nv))) == NULL) {
-			rc = ST_E_NOMEM;
-			goto out;
-		}
-		m->v = nv;
-		ent = &m->v[m->n];
-		memset(ent, 0, sizeof(*ent));
-		if ((ent->spc = strdup(spc)) == NULL ||
-		    (ent->list = ca_tnauth_new()) == NULL) {
-			free(ent->spc);
-			rc = ST_E_NOMEM;
-			goto out;
-		}
-		m->n++;
-	}
-	for (s = strtok_r(specs, ",", &save); s != NULL;
-	    s = strtok_r(NULL, ",", &save)) {
-		if (strncmp(s, "spc:", 4) == 0) {
-			rc = st_err_set(e, ST_E_SYNTAX, "--spc-map '%s': '%s' "
-			    "is an SPC; an SPC maps to numbers (tn:, range:)",
-			    arg, s);
-			goto out;
-		}
-		if ((rc = ca_tnauth_add_spec(ent->list, s, e)) != 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	free(copy);
-	return rc;
-}
-
-/* ca_spc_map lookup over the --spc-map table. */
-static int
-tnl_map_lookup(void *arg, const char *spc, const struct ca_scope **numbers)
-{
-	const struct tnl_spcmaps	*m = arg;
-	size_t				 i;
-
-	*numbers = NULL;
-	for (i = 0; i < m->n; i++) {
-		if (strcmp(m->v[i].spc, spc) == 0) {
-			*numbers = m->v[i].scope;
-			break;
-		}
-	}
-	return 0;
-}
-
-/* Build the scope of every map entry once all options are read. */
-static int
-tnl_maps_build(struct tnl_spcmaps *m, struct st_err *e)
-{
-	size_t	i;
-	int	rc;
-
-	for (i = 0; i < m->n; i++) {
-		if ((rc = ca_scope_from_tnauth(m->v[i].list, &m->v[i].scope,
-		    e)) != 0)
-			return rc;
-	}
-	return 0;
-}
-
 /*
  * For a "yes" to contains: which single entry of the list holds the
  * SPEC?  Sets *idx (or leaves it at l->n when only several entries
@@ -792,8 +671,8 @@ tnl_compare(int argc, char **argv, bool contains)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char		*sub = contains ? "contains" : "encompasses";
-	struct tnl_spcmaps	 maps = { NULL, 0 };
-	struct ca_spc_map	 map = { tnl_map_lookup, &maps };
+	struct ca_spc_table	*maps = NULL;
+	struct ca_spc_map	 map;
 	struct ca_tnauth	*pl = NULL, *cl = NULL;
 	struct ca_scope		*ps = NULL, *cs = NULL;
 	struct st_err		 e = { 0 }, why = { 0 };
@@ -804,12 +683,15 @@ tnl_compare(int argc, char **argv, bool contains)
 	bool			 via_map;
 	int			 ch, rc = EXIT_ERR, r;
 
+	if ((maps = ca_spc_table_new()) == NULL)
+		return tnl_fail(sub, NULL, NULL, ST_E_NOMEM);
+	map = ca_spc_table_map(maps);
 	opterr = 0;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, ":m:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
-			if ((r = tnl_map_add(&maps, optarg, &e)) != 0) {
+			if ((r = ca_spc_table_add_arg(maps, optarg, &e)) != 0) {
 				rc = tnl_fail(sub, NULL, &e, r);
 				goto out;
 			}
@@ -832,7 +714,7 @@ tnl_compare(int argc, char **argv, bool contains)
 		    "expected PARENT CHILD", NULL);
 		goto out;
 	}
-	if ((r = tnl_maps_build(&maps, &e)) != 0) {
+	if ((r = ca_spc_table_build(maps, &e)) != 0) {
 		rc = tnl_fail(sub, "--spc-map", &e, r);
 		goto out;
 	}
@@ -860,7 +742,7 @@ tnl_compare(int argc, char **argv, bool contains)
 		rc = tnl_fail(sub, NULL, &e, r);
 		goto out;
 	}
-	r = ca_scope_encompasses(ps, cs, maps.n > 0 ? &map : NULL, &why);
+	r = ca_scope_encompasses(ps, cs, ca_spc_table_count(maps) > 0 ? &map : NULL, &why);
 	if (r < 0) {
 		rc = tnl_fail(sub, NULL, &why, r);
 		goto out;
@@ -879,7 +761,7 @@ tnl_compare(int argc, char **argv, bool contains)
 		goto out;
 	}
 	(void)ca_tn_entry_format(&cl->v[0], ebuf, sizeof(ebuf));
-	if ((r = tnl_which_entry(pl, cs, maps.n > 0 ? &map : NULL, &idx,
+	if ((r = tnl_which_entry(pl, cs, ca_spc_table_count(maps) > 0 ? &map : NULL, &idx,
 	    &via_map)) != 0) {
 		rc = tnl_fail(sub, NULL, NULL, r);
 		goto out;
@@ -902,7 +784,7 @@ out:
 	ca_scope_free(cs);
 	ca_tnauth_free(pl);
 	ca_tnauth_free(cl);
-	tnl_maps_free(&maps);
+	ca_spc_table_free(maps);
 	return rc;
 }
 

@@ -30,18 +30,6 @@
 /* Leaf entries printed in the summary line. */
 #define VFY_SHOWN	3
 
-/* One --spc-map SPC=SPEC[,SPEC...]: the numbers an SPC owns. */
-struct vmap {
-	char			*spc;
-	struct ca_tnauth	*list;
-	struct ca_scope		*scope;
-};
-
-struct vmaps {
-	struct vmap	*v;
-	size_t		 n;
-};
-
 void
 help_verify(FILE *f)
 {
@@ -238,115 +226,6 @@ vfy_parse_time(const char *s, time_t *out)
 	return *out > 0 ? 0 : -1;
 }
 
-static void
-vfy_maps_free(struct vmaps *m)
-{
-	size_t	i;
-
-	for (i = 0; i < m->n; i++) {
-		free(m->v[i].spc);
-		ca_tnauth_free(m->v[i].list);
-		ca_scope_free(m->v[i].scope);
-	}
-	free(m->v);
-	m->v = NULL;
-	m->n = 0;
-}
-
-/*
- * Parse one --spc-map SPC=SPEC[,SPEC...] into m (a repeated SPC adds to
- * its numbers); only numbers (tn:, range:) belong to an SPC.
- */
-static int
-vfy_map_add(struct vmaps *m, const char *arg, struct st_err *e)
-{
-	struct vmap	*nv, *ent = NULL;
-	char		*copy = NULL, *spc, *specs, *s, *save = NULL;
-	size_t		 i;
-	int		 rc = ST_E_INTERNAL;
-
-	if ((copy = strdup(arg)) == NULL) {
-		rc = ST_E_NOMEM;
-		goto out;
-	}
-	spc = copy;
-	if ((specs = strchr(copy, '=')) == NULL || specs == copy ||
-	    specs[1] == '\0') {
-		rc = st_err_set(e, ST_E_SYNTAX, "--spc-map '%s': expected "
-		    "SPC=SPEC[,SPEC...]", arg);
-		goto out;
-	}
-	*specs++ = '\0';
-	if (strncmp(spc, "spc:", 4) == 0)
-		spc += 4;
-	for (i = 0; i < m->n; i++)
-		if (strcmp(m->v[i].spc, spc) == 0)
-			ent = &m->v[i];
-	if (ent == NULL) {
-		if ((nv = realloc(m->v, (m->n + 1) * sizeof(*nv))) == NULL) {
-			rc = ST_E_NOMEM;
-			goto out;
-		}
-		m->v = nv;
-		ent = &m->v[m->n];
-		memset(ent, 0, sizeof(*ent));
-		if ((ent->spc = strdup(spc)) == NULL ||
-		    (ent->list = ca_tnauth_new()) == NULL) {
-			free(ent->spc);
-			ent->spc = NULL;
-			rc = ST_E_NOMEM;
-			goto out;
-		}
-		m->n++;
-	}
-	for (s = strtok_r(specs, ",", &save); s != NULL;
-	    s = strtok_r(NULL, ",", &save)) {
-		if (strncmp(s, "spc:", 4) == 0) {
-			rc = st_err_set(e, ST_E_SYNTAX, "--spc-map '%s': '%s' "
-			    "is an SPC; an SPC maps to numbers (tn:, range:)",
-			    arg, s);
-			goto out;
-		}
-		if ((rc = ca_tnauth_add_spec(ent->list, s, e)) != 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	free(copy);
-	return rc;
-}
-
-/* ca_spc_map lookup over the --spc-map table. */
-static int
-vfy_map_lookup(void *arg, const char *spc, const struct ca_scope **numbers)
-{
-	const struct vmaps	*m = arg;
-	size_t			 i;
-
-	*numbers = NULL;
-	for (i = 0; i < m->n; i++) {
-		if (strcmp(m->v[i].spc, spc) == 0) {
-			*numbers = m->v[i].scope;
-			break;
-		}
-	}
-	return 0;
-}
-
-/* Build every map entry's scope once all options are read. */
-static int
-vfy_maps_build(struct vmaps *m, struct st_err *e)
-{
-	size_t	i;
-	int	rc;
-
-	for (i = 0; i < m->n; i++)
-		if ((rc = ca_scope_from_tnauth(m->v[i].list, &m->v[i].scope,
-		    e)) != 0)
-			return rc;
-	return 0;
-}
-
 /* The leaf's scope for the summary: its first entries in SPEC form. */
 static void
 vfy_leaf_scope(const X509 *leaf, char *buf, size_t bufsz)
@@ -383,8 +262,8 @@ cmd_verify(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct vmaps		 maps = { NULL, 0 };
-	struct ca_spc_map	 map = { vfy_map_lookup, &maps };
+	struct ca_spc_table	*maps = NULL;
+	struct ca_spc_map	 map;
 	struct ca_verify_opts	 vo;
 	struct ca_verify_info	 info;
 	struct st_err		 e = { 0 };
@@ -394,7 +273,8 @@ cmd_verify(int argc, char **argv)
 
 	memset(&vo, 0, sizeof(vo));
 	if ((trust = sk_X509_new_null()) == NULL ||
-	    (chain = sk_X509_new_null()) == NULL) {
+	    (chain = sk_X509_new_null()) == NULL ||
+	    (maps = ca_spc_table_new()) == NULL) {
 		rc = vfy_fail(NULL, NULL, ST_E_NOMEM);
 		goto out;
 	}
@@ -416,7 +296,7 @@ cmd_verify(int argc, char **argv)
 			vo.tn = optarg;
 			break;
 		case 'm':
-			if ((r = vfy_map_add(&maps, optarg, &e)) != 0) {
+			if ((r = ca_spc_table_add_arg(maps, optarg, &e)) != 0) {
 				rc = vfy_fail(NULL, &e, r);
 				goto out;
 			}
@@ -450,11 +330,12 @@ cmd_verify(int argc, char **argv)
 		rc = vfy_usage("expected one CHAIN.pem", NULL);
 		goto out;
 	}
-	if ((r = vfy_maps_build(&maps, &e)) != 0) {
+	if ((r = ca_spc_table_build(maps, &e)) != 0) {
 		rc = vfy_fail("--spc-map", &e, r);
 		goto out;
 	}
-	if (maps.n > 0)
+	map = ca_spc_table_map(maps);
+	if (ca_spc_table_count(maps) > 0)
 		vo.map = &map;
 	st_err_clear(&e);
 	if ((r = vfy_load(argv[optind], chain, &e)) != 0) {
@@ -486,6 +367,6 @@ out:
 		rc = vfy_fail("standard output", NULL, ST_E_IO);
 	sk_X509_pop_free(trust, X509_free);
 	sk_X509_pop_free(chain, X509_free);
-	vfy_maps_free(&maps);
+	ca_spc_table_free(maps);
 	return rc;
 }
