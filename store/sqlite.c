@@ -445,68 +445,46 @@ sq_audit_load(struct sq *q, struct store_audit_head *h, struct st_err *e)
 	return rc;
 }
 
-/*
- * Append one line after h (advancing it).  fields is consumed (a new
- * reference, may be NULL); extra is borrowed.
- */
+/* Insert one built line. */
 static int
-sq_audit_put(struct sq *q, struct store_audit_head *h, int64_t now,
-    const char *event, json_t *fields, json_t *extra, struct st_err *e)
+sq_audit_insert(struct sq *q, int64_t seq, const char *line, size_t len,
+    struct st_err *e)
 {
 	sqlite3_stmt	*st;
-	char		*line = NULL;
-	size_t		 len;
-	int		 rc = ST_E_INTERNAL;
+	int		 rc;
 
-	if ((rc = audit_line_build(h, now, event, fields, extra, &line, &len,
-	    e)) != 0 || (rc = sq_stmt(q, S_AUDIT_INSERT, &st, e)) != 0)
-		goto out;
-	sqlite3_bind_int64(st, 1, h->seq);
+	if ((rc = sq_stmt(q, S_AUDIT_INSERT, &st, e)) != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_text(st, 2, line, (int)len, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : sq_fail(q, e, "audit");
 	sq_reset(st);
-out:
-	json_decref(fields);
+	return rc;
+}
+
+/*
+ * Append one line after h (advancing it): the event's own fields (all
+ * borrowed) and the caller's extra ones.
+ */
+static int
+sq_audit_put(struct sq *q, struct store_audit_head *h, int64_t now,
+    const char *event, const struct audit_field *own, size_t nown,
+    json_t *extra, struct st_err *e)
+{
+	char	*line = NULL;
+	size_t	 len;
+	int	 rc;
+
+	if ((rc = audit_line_build(h, now, event, own, nown, extra, &line,
+	    &len, e)) == 0)
+		rc = sq_audit_insert(q, h->seq, line, len, e);
 	free(line);
 	return rc;
 }
 
-/* Set key to a string, failing on NULL input (bad UTF-8 or no memory). */
-static int
-set_str(json_t *o, const char *key, const char *val)
-{
-	if (val == NULL)
-		return 0;
-	return json_object_set_new(o, key, json_string(val)) == 0 ? 0 :
-	    ST_E_NOMEM;
-}
-
-static int
-set_time(json_t *o, const char *key, int64_t t)
-{
-	char	buf[32];
-
-	audit_time(t, buf, sizeof(buf));
-	return set_str(o, key, buf);
-}
-
-/* {"issuer": ..., "serial": hex}: the start of most events' fields. */
-static json_t *
-ref_fields(const char *issuer, const uint8_t *serial, size_t len)
-{
-	json_t	*o;
-	char	 hex[2 * STORE_SERIAL_MAX + 1];
-
-	if ((o = json_object()) == NULL)
-		return NULL;
-	serial_hex(serial, len, hex);
-	if (set_str(o, "issuer", issuer) != 0 ||
-	    set_str(o, "serial", hex) != 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
+/* Shorthands for audit fields. */
+#define AF_STR(k, v)	((struct audit_field){ (k), AUDIT_STR, (v), 0, NULL })
+#define AF_INT(k, v)	((struct audit_field){ (k), AUDIT_INT, NULL, (v), NULL })
 
 /* Why an UPDATE of (issuer, serial) touched nothing. */
 static int
@@ -647,39 +625,45 @@ out:
 	return rc;
 }
 
-/* The "issue" line's fields from the RETURNING row and the DER. */
-static json_t *
-issue_fields(sqlite3_stmt *st, const struct store_signed *sg)
+/*
+ * The "issue" line, from the row S_COMMIT_GET read (columns: profile,
+ * subject, tnauth, not_before, not_after, request_key) and the DER.
+ */
+static int
+issue_line(struct store_audit_head *h, int64_t now, sqlite3_stmt *st,
+    const struct store_signed *sg, char **line, size_t *len,
+    struct st_err *e)
 {
-	json_t		*o;
-	const uint8_t	*tn;
-	char		*b64 = NULL, hash[STORE_HASH_HEXSZ];
-	int		 tnlen, rc = ST_E_NOMEM;
+	struct audit_field	 f[9];
+	const uint8_t		*tn;
+	char			 shex[2 * STORE_SERIAL_MAX + 1], nb[32], na[32];
+	char			 hash[STORE_HASH_HEXSZ], *b64 = NULL;
+	int			 tnlen, rc = ST_E_INTERNAL;
 
-	if ((o = ref_fields(sg->issuer, sg->serial, sg->serial_len)) == NULL)
-		goto out;
 	tn = sqlite3_column_blob(st, 2);
 	tnlen = sqlite3_column_bytes(st, 2);
 	if (tn != NULL && tnlen > 0 &&
-	    st_b64url_encode(tn, (size_t)tnlen, &b64) != 0)
+	    st_b64url_encode(tn, (size_t)tnlen, &b64) != 0) {
+		rc = ST_E_NOMEM;
 		goto out;
+	}
+	serial_hex(sg->serial, sg->serial_len, shex);
 	audit_hash(sg->der, sg->der_len, hash);
-	if (set_str(o, "profile", (const char *)sqlite3_column_text(st, 0)) ||
-	    set_str(o, "subject", (const char *)sqlite3_column_text(st, 1)) ||
-	    set_str(o, "tnauthlist", b64) ||
-	    set_time(o, "not_before", sqlite3_column_int64(st, 3)) ||
-	    set_time(o, "not_after", sqlite3_column_int64(st, 4)) ||
-	    set_str(o, "request", (const char *)sqlite3_column_text(st, 5)) ||
-	    set_str(o, "sha256", hash))
-		goto out;
-	rc = 0;
+	audit_time(sqlite3_column_int64(st, 3), nb, sizeof(nb));
+	audit_time(sqlite3_column_int64(st, 4), na, sizeof(na));
+	f[0] = AF_STR("issuer", sg->issuer);
+	f[1] = AF_STR("serial", shex);
+	f[2] = AF_STR("profile", (const char *)sqlite3_column_text(st, 0));
+	f[3] = AF_STR("subject", (const char *)sqlite3_column_text(st, 1));
+	f[4] = AF_STR("tnauthlist", b64);
+	f[5] = AF_STR("not_before", nb);
+	f[6] = AF_STR("not_after", na);
+	f[7] = AF_STR("request", (const char *)sqlite3_column_text(st, 5));
+	f[8] = AF_STR("sha256", hash);
+	rc = audit_line_build(h, now, "issue", f, 9, sg->audit, line, len, e);
 out:
 	free(b64);
-	if (rc != 0) {
-		json_decref(o);
-		o = NULL;
-	}
-	return o;
+	return rc;
 }
 
 /*
@@ -695,11 +679,11 @@ sq_issue_commit(struct store *s, const struct store_signed *v, size_t n,
 	struct sq		*q = sq_of(s);
 	struct store_audit_head	 h;
 	sqlite3_stmt		*get, *upd;
-	json_t			*f;
 	const uint8_t		*tbs;
 	const char		*status;
+	char			*line = NULL;
 	int64_t			 now = (int64_t)time(NULL), id;
-	size_t			 i, hl, tbslen;
+	size_t			 i, hl, tbslen, len;
 	int			 rc = ST_E_INTERNAL, x;
 
 	if ((rc = sq_stmt(q, S_COMMIT_GET, &get, e)) != 0 ||
@@ -734,12 +718,10 @@ sq_issue_commit(struct store *s, const struct store_signed *v, size_t n,
 			goto out;
 		}
 		id = sqlite3_column_int64(get, 6);
-		f = issue_fields(get, sg);
+		rc = issue_line(&h, now, get, sg, &line, &len, e);
 		sq_reset(get);
-		if (f == NULL) {
-			rc = ST_E_NOMEM;
+		if (rc != 0)
 			goto out;
-		}
 		sqlite3_bind_int64(upd, 1, id);
 		sqlite3_bind_blob(upd, 2, sg->der, (int)sg->der_len,
 		    SQLITE_STATIC);
@@ -748,17 +730,18 @@ sq_issue_commit(struct store *s, const struct store_signed *v, size_t n,
 		    sqlite3_changes(q->db) != 1) {
 			rc = sq_fail(q, e, "commit");
 			sq_reset(upd);
-			json_decref(f);
 			goto out;
 		}
 		sq_reset(upd);
-		if ((rc = sq_audit_put(q, &h, now, "issue", f, sg->audit,
-		    e)) != 0)
+		if ((rc = sq_audit_insert(q, h.seq, line, len, e)) != 0)
 			goto out;
+		free(line);
+		line = NULL;
 	}
 	rc = sq_commit(q, e);
 out:
 	sq_rollback(q);
+	free(line);
 	return rc;
 }
 
@@ -769,7 +752,8 @@ sq_issue_abort(struct store *s, const struct store_ref *v, size_t n,
 	struct sq		*q = sq_of(s);
 	struct store_audit_head	 h;
 	sqlite3_stmt		*st;
-	json_t			*f;
+	struct audit_field	 f[4];
+	char			 shex[2 * STORE_SERIAL_MAX + 1];
 	int64_t			 now = (int64_t)time(NULL);
 	size_t			 i;
 	char			*key = NULL;
@@ -815,15 +799,13 @@ sq_issue_abort(struct store *s, const struct store_ref *v, size_t n,
 			    v[i].serial_len, "abort", e);
 			goto out;
 		}
-		if ((f = ref_fields(v[i].issuer, v[i].serial,
-		    v[i].serial_len)) == NULL ||
-		    set_str(f, "reason", reason) != 0 ||
-		    set_str(f, "request", key) != 0) {
-			json_decref(f);
-			rc = ST_E_NOMEM;
-			goto out;
-		}
-		if ((rc = sq_audit_put(q, &h, now, "abort", f, NULL, e)) != 0)
+		serial_hex(v[i].serial, v[i].serial_len, shex);
+		f[0] = AF_STR("issuer", v[i].issuer);
+		f[1] = AF_STR("serial", shex);
+		f[2] = AF_STR("reason", reason);
+		f[3] = AF_STR("request", key);
+		if ((rc = sq_audit_put(q, &h, now, "abort", f, 4, NULL,
+		    e)) != 0)
 			goto out;
 	}
 	rc = sq_commit(q, e);
@@ -985,7 +967,8 @@ sq_cert_revoke(struct store *s, const char *issuer, const uint8_t *serial,
 	struct sq		*q = sq_of(s);
 	struct store_audit_head	 h;
 	sqlite3_stmt		*st;
-	json_t			*f = NULL;
+	struct audit_field	 f[5];
+	char			 shex[2 * STORE_SERIAL_MAX + 1], tbuf[32];
 	int			 rc = ST_E_INTERNAL;
 
 	if ((rc = sq_stmt(q, S_REVOKE, &st, e)) != 0 ||
@@ -1005,16 +988,15 @@ sq_cert_revoke(struct store *s, const char *issuer, const uint8_t *serial,
 		rc = sq_why(q, issuer, serial, len, "revoke", e);
 		goto out;
 	}
-	if ((f = ref_fields(issuer, serial, len)) == NULL ||
-	    json_object_set_new(f, "reason", json_integer(reason)) != 0 ||
-	    set_str(f, "reason_name", store_reason_name(reason)) != 0 ||
-	    set_time(f, "revoked_at", when) != 0) {
-		json_decref(f);
-		rc = ST_E_NOMEM;
-		goto out;
-	}
-	if ((rc = sq_audit_put(q, &h, (int64_t)time(NULL), "revoke", f, audit,
-	    e)) != 0)
+	serial_hex(serial, len, shex);
+	audit_time(when, tbuf, sizeof(tbuf));
+	f[0] = AF_STR("issuer", issuer);
+	f[1] = AF_STR("serial", shex);
+	f[2] = AF_INT("reason", reason);
+	f[3] = AF_STR("reason_name", store_reason_name(reason));
+	f[4] = AF_STR("revoked_at", tbuf);
+	if ((rc = sq_audit_put(q, &h, (int64_t)time(NULL), "revoke", f, 5,
+	    audit, e)) != 0)
 		goto out;
 	rc = sq_commit(q, e);
 out:
@@ -1056,7 +1038,7 @@ sq_crl_next_number(struct store *s, const char *issuer, json_t *audit,
 	struct sq		*q = sq_of(s);
 	struct store_audit_head	 h;
 	sqlite3_stmt		*st;
-	json_t			*f;
+	struct audit_field	 f[2];
 	int64_t			 n = 0;
 	int			 rc = ST_E_INTERNAL, x;
 
@@ -1074,14 +1056,9 @@ sq_crl_next_number(struct store *s, const char *issuer, json_t *audit,
 		goto out;
 	}
 	sq_reset(st);
-	if ((f = json_object()) == NULL ||
-	    set_str(f, "issuer", issuer) != 0 ||
-	    json_object_set_new(f, "number", json_integer(n)) != 0) {
-		json_decref(f);
-		rc = ST_E_NOMEM;
-		goto out;
-	}
-	if ((rc = sq_audit_put(q, &h, (int64_t)time(NULL), "crl", f, audit,
+	f[0] = AF_STR("issuer", issuer);
+	f[1] = AF_INT("number", n);
+	if ((rc = sq_audit_put(q, &h, (int64_t)time(NULL), "crl", f, 2, audit,
 	    e)) != 0 || (rc = sq_commit(q, e)) != 0)
 		goto out;
 	*number = n;
@@ -1101,7 +1078,7 @@ sq_audit_append(struct store *s, const char *event, json_t *fields,
 
 	if ((rc = sq_begin(q, e)) != 0 || (rc = sq_audit_load(q, &h, e)) != 0)
 		goto out;
-	if ((rc = sq_audit_put(q, &h, (int64_t)time(NULL), event, NULL,
+	if ((rc = sq_audit_put(q, &h, (int64_t)time(NULL), event, NULL, 0,
 	    fields, e)) != 0)
 		goto out;
 	rc = sq_commit(q, e);

@@ -113,8 +113,8 @@ store_der_hdrlen(const uint8_t *p, size_t len, size_t *hdrlen)
  * surrogates, nothing above U+10FFFF), so that every text field can go
  * into an audit line.
  */
-static bool
-utf8_ok(const char *s)
+bool
+store_utf8_ok(const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	unsigned		 cp, n, i;
@@ -194,7 +194,7 @@ name_ok(const char *s, size_t max)
 	for (i = 0; s[i] != '\0'; i++)
 		if (i >= max || (unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return false;
-	return utf8_ok(s);
+	return store_utf8_ok(s);
 }
 
 static int
@@ -243,7 +243,7 @@ check_intent(const struct store_intent *it, size_t i, struct st_err *e)
 	    (rc = check_name("profile", it->profile, e)) != 0)
 		goto out;
 	if (it->subject == NULL || strlen(it->subject) > 4096 ||
-	    !utf8_ok(it->subject)) {
+	    !store_utf8_ok(it->subject)) {
 		rc = st_err_set(e, ST_E_USAGE,
 		    "store: intent %zu: subject missing, too long or not UTF-8",
 		    i);

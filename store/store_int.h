@@ -86,6 +86,8 @@ int	store_der_tbs(const uint8_t *der, size_t len, const uint8_t **tbs,
  */
 int	store_cert_dup(const struct store_cert *c, struct store_cert **out)
     ST_MUSTCHECK;
+/* Well-formed UTF-8 (RFC 3629: no overlongs, surrogates, > U+10FFFF). */
+bool	store_utf8_ok(const char *s);
 /* "pending", "valid", "revoked", "aborted"; NULL for anything else. */
 const char *store_status_name(enum store_status);
 /* The inverse; STORE_ANY for an unknown name. */
@@ -98,16 +100,33 @@ enum store_status store_status_parse(const char *);
 void	audit_hash(const void *p, size_t len, char *hex);
 /* RFC 3339 "YYYY-MM-DDTHH:MM:SSZ" (buf of at least 21 bytes). */
 void	audit_time(int64_t t, char *buf, size_t bufsz);
+/* One field of an audit line, for audit_line_build. */
+enum audit_kind {
+	AUDIT_STR,	/* str; left out when NULL */
+	AUDIT_INT,	/* num */
+	AUDIT_JSON	/* json (borrowed) */
+};
+struct audit_field {
+	const char	*key;
+	enum audit_kind	 kind;
+	const char	*str;
+	int64_t		 num;
+	json_t		*json;
+};
+
 /*
- * Build the line that follows head: fields (owned by the caller, may be
- * NULL) plus extra (borrowed, may be NULL; its keys must not clash with
- * fields or the reserved keys, else ST_E_USAGE), with "seq" =
- * head->seq + 1, "time" = now, "event" and "prev" = head->hash.  On
- * success head moves to the new line; *line is malloc'd, NUL-terminated.
+ * Build the line that follows head: the event's own fields (own[0..nown),
+ * all borrowed) plus extra (borrowed, may be NULL; its keys must not
+ * clash with own or the reserved keys, else ST_E_USAGE), with "seq" =
+ * head->seq + 1, "time" = now, "event" and "prev" = head->hash, keys
+ * sorted, compact: byte for byte what jansson's json_dumps(JSON_COMPACT |
+ * JSON_SORT_KEYS) gives.  On success head moves to the new line; *line is
+ * malloc'd, NUL-terminated.
  */
 int	audit_line_build(struct store_audit_head *head, int64_t now,
-    const char *event, json_t *fields, json_t *extra, char **line,
-    size_t *len, struct st_err *e) ST_MUSTCHECK;
+    const char *event, const struct audit_field *own, size_t nown,
+    json_t *extra, char **line, size_t *len, struct st_err *e)
+    ST_MUSTCHECK;
 /* Is event a valid event name ([a-z0-9-], 1..64)? */
 bool	audit_event_ok(const char *event);
 /* ST_E_USAGE unless extra is NULL or an object without reserved keys. */

@@ -18,6 +18,7 @@
 #include <openssl/sha.h>
 
 #include "store/store.h"
+#include "store/store_int.h"
 #include "tests/unit/harness.h"
 
 static char tmpdir[256];
@@ -1147,6 +1148,109 @@ t_two_handles(void)
 	store_close(b);
 }
 
+static uint64_t rng = 0x2545f4914f6cdd1dULL;
+
+/* xorshift64, fixed seed. */
+static unsigned
+rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+/* A random UTF-8 string: ASCII, controls, quotes, 2-, 3- and 4-byte. */
+static void
+rnd_str(char *buf, size_t max)
+{
+	static const char *const atoms[] = { "a", "Z", "0", " ", "\"", "\\",
+		"/", "\n", "\t", "\r", "\b", "\f", "\x01", "\x1f", "\x7f",
+		"\xc3\xa9", "\xe2\x80\xa8", "\xef\xbf\xbd",
+		"\xf0\x9f\x93\x9e", "{", "}", ":", "," };
+	size_t	 n = rnd(12), i, off = 0, l;
+
+	for (i = 0; i < n; i++) {
+		const char *a = atoms[rnd(sizeof(atoms) / sizeof(atoms[0]))];
+
+		l = strlen(a);
+		if (off + l + 1 > max)
+			break;
+		memcpy(buf + off, a, l);
+		off += l;
+	}
+	buf[off] = '\0';
+}
+
+/*
+ * audit_line_build writes its lines directly; jansson is the judge: the
+ * line parsed and dumped again with JSON_COMPACT | JSON_SORT_KEYS must
+ * give the same bytes, for random fields and extras.
+ */
+static void
+t_line_matches_jansson(void)
+{
+	struct store_audit_head	 h = { 0, "" };
+	struct audit_field	 f[6];
+	char			 sv[6][64], keys[6][16], ek[16], es[64];
+	char			*line = NULL, *again = NULL;
+	json_t			*extra, *o;
+	size_t			 len, i, nf;
+	int			 round;
+
+	memset(h.hash, '0', 64);
+	for (round = 0; round < 3000; round++) {
+		nf = rnd(6);
+		for (i = 0; i < nf; i++) {
+			snprintf(keys[i], sizeof(keys[i]), "k%c%u",
+			    "abcXYZ_-"[rnd(8)], (unsigned)i);
+			rnd_str(sv[i], sizeof(sv[i]));
+			if (rnd(3) == 0)
+				f[i] = (struct audit_field){ keys[i],
+				    AUDIT_INT, NULL,
+				    (int64_t)rnd(1u << 31) - (1 << 30), NULL };
+			else
+				f[i] = (struct audit_field){ keys[i],
+				    AUDIT_STR, rnd(8) ? sv[i] : NULL, 0,
+				    NULL };
+		}
+		extra = NULL;
+		if (rnd(2)) {
+			rnd_str(es, sizeof(es));
+			snprintf(ek, sizeof(ek), "x%u", rnd(100));
+			extra = json_pack("{s:s,s:[i,f,b,n],s:{s:s,s:i}}", ek,
+			    es, "arr", rnd(9), 0.25 * rnd(9), rnd(2), "obj",
+			    "z", es, "a", rnd(5));
+			ASSERT_NONNULL(extra);
+		}
+		ASSERT_INT_EQ(audit_line_build(&h, 1767225600 + round,
+		    rnd(2) ? "issue" : "ceremony-step", f, nf, extra, &line,
+		    &len, NULL), 0);
+		json_decref(extra);
+		ASSERT_INT_EQ(strlen(line), len);
+		o = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+		ASSERT_NONNULL(o);
+		again = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(o);
+		ASSERT_NONNULL(again);
+		ASSERT_STR_EQ(line, again);
+		free(line);
+		free(again);
+		line = again = NULL;
+	}
+	ASSERT_INT_EQ(h.seq, 3000);
+	/* Own strings must be UTF-8; extras may not clash. */
+	f[0] = (struct audit_field){ "subject", AUDIT_STR, "\xc3(", 0, NULL };
+	ASSERT_INT_EQ(audit_line_build(&h, 0, "x", f, 1, NULL, &line, &len,
+	    NULL), ST_E_USAGE);
+	f[0] = (struct audit_field){ "subject", AUDIT_STR, "ok", 0, NULL };
+	extra = json_pack("{s:s}", "subject", "again");
+	ASSERT_INT_EQ(audit_line_build(&h, 0, "x", f, 1, extra, &line, &len,
+	    NULL), ST_E_USAGE);
+	json_decref(extra);
+	ASSERT_INT_EQ(h.seq, 3000);
+}
+
 /* Remove the temporary directory and what the tests left in it. */
 static void
 cleanup(void)
@@ -1187,6 +1291,7 @@ main(void)
 	RUN(t_revoke);
 	RUN(t_crl_numbers);
 	RUN(t_audit_append_verify);
+	RUN(t_line_matches_jansson);
 	RUN(t_verify_file_faults);
 	RUN(t_bad_input);
 	RUN(t_triggers);
