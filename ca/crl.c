@@ -147,6 +147,11 @@ ca_crl_sign(struct ca_engine *g, const char *issuer, int64_t next_update,
 		    "cRLSign", is->name);
 		goto out;
 	}
+	/* The caller's interval, else the policy's for this issuer
+	 * (issuers.NAME.crl-next-update), else the default. */
+	if (next_update <= 0)
+		next_update = pol_issuer_crl_next_update(ca_engine_policy(g),
+		    is->name);
 	if (next_update <= 0)
 		next_update = CA_CRL_NEXT_UPDATE_DEFAULT;
 	if ((crl = X509_CRL_new()) == NULL ||

@@ -40,6 +40,9 @@
 #define POL_LIFETIME_MIN	60
 #define POL_LIFETIME_MAX	(20LL * 366 * 86400)
 #define POL_BACKDATE_MAX	86400
+/* issuers.NAME.crl-next-update: an hour to a year (RFC 5280 5.1.2.5). */
+#define POL_CRL_NEXT_MIN	3600
+#define POL_CRL_NEXT_MAX	(366LL * 86400)
 #define POL_MAX_ENTRIES		1000000000
 #define POL_PATHLEN_MAX		64
 /* At most this many overlap warnings for spc-numbers, then a summary. */
@@ -1032,7 +1035,9 @@ load_profiles(struct pol *p, const struct st_yaml_node *m, struct st_err *e)
 static int
 load_issuers(struct pol *p, const struct st_yaml_node *m, struct st_err *e)
 {
-	static const char *const keys[] = { "profiles", NULL };
+	static const char *const keys[] = { "profiles", "crl-next-update",
+		NULL };
+	static const char *const required[] = { "profiles", NULL };
 	const struct st_yaml_node	*x;
 	const struct pol_profile	*pr;
 	const char *const		*v;
@@ -1058,8 +1063,17 @@ load_issuers(struct pol *p, const struct st_yaml_node *m, struct st_err *e)
 			    "stica.yaml's issuers (letters, digits, '.', '_', "
 			    "'-')", is->name);
 		snprintf(what, sizeof(what), "issuers.%s", is->name);
-		if ((rc = st_yaml_check_map(m->items[i], what, keys, keys,
+		if ((rc = st_yaml_check_map(m->items[i], what, keys, required,
 		    e)) != 0)
+			return rc;
+		/*
+		 * How far ahead this issuer's CRLs look (RFC 5280 section
+		 * 5.1.2.5): at least an hour, at most the year Boulder's
+		 * ceremony tool also allows.
+		 */
+		if ((x = st_yaml_get(m->items[i], "crl-next-update")) != NULL &&
+		    (rc = st_yaml_duration(x, POL_CRL_NEXT_MIN,
+		    POL_CRL_NEXT_MAX, &is->crl_next_update, e)) != 0)
 			return rc;
 		x = st_yaml_get(m->items[i], "profiles");
 		if ((rc = get_seq(p, x, EMPTY_LIST, &v, &nv, e)) != 0)
@@ -1744,6 +1758,17 @@ pol_issuer_serves(const struct pol *p, const char *issuer,
 		if (strcmp(is->profiles[i]->name, profile) == 0)
 			return true;
 	return false;
+}
+
+int64_t
+pol_issuer_crl_next_update(const struct pol *p, const char *issuer)
+{
+	const struct pol_issuer	*is;
+
+	if (p == NULL || issuer == NULL || (is = issuer_find(p, issuer)) ==
+	    NULL)
+		return 0;
+	return is->crl_next_update;
 }
 
 size_t

@@ -147,6 +147,12 @@ const struct pol_profile *pol_profile_get(const struct pol *, size_t i);
 size_t	pol_issuer_count(const struct pol *);
 const char *pol_issuer_name(const struct pol *, size_t i);
 /* Does issuer serve profile?  False for unknown names. */
+/*
+ * issuers.NAME.crl-next-update in seconds: how far after thisUpdate the
+ * issuer's CRLs set nextUpdate (RFC 5280 section 5.1.2.5); 0 when the
+ * policy does not say (ca/ then uses its default).
+ */
+int64_t	pol_issuer_crl_next_update(const struct pol *, const char *issuer);
 bool	pol_issuer_serves(const struct pol *, const char *issuer,
     const char *profile);
 

@@ -78,6 +78,7 @@ struct pol_issuer {
 	unsigned			  line;
 	const struct pol_profile	**profiles;
 	size_t				  nprofiles;
+	int64_t				  crl_next_update;	/* 0: default */
 };
 
 struct pol_spc {

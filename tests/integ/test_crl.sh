@@ -114,10 +114,23 @@ lu=$(grep lastUpdate "$T_TMP/out" | cut -d= -f2)
 nu=$(grep nextUpdate "$T_TMP/out" | cut -d= -f2)
 check_eq "crl 3: nextUpdate = thisUpdate + 1 day" \
     $(($(date -u -d "$nu" +%s) - $(date -u -d "$lu" +%s))) 86400
+# The policy's issuers.ca.crl-next-update sets the interval when
+# --next-update is not given.
+sed -i 's/^  ca: {profiles: \[pertn-ee\]}$/  ca: {profiles: [pertn-ee], crl-next-update: 36h}/' \
+    "$D/policy.yaml"
+check_grep "policy: crl-next-update set" "crl-next-update: 36h" \
+    "$D/policy.yaml"
+check "crl 3b: interval from the policy" "$STICA" crl --config "$C" \
+    --issuer ca -o "$T_TMP/c3b.pem"
+lu=$(openssl crl -in "$T_TMP/c3b.pem" -noout -lastupdate | cut -d= -f2)
+nu=$(openssl crl -in "$T_TMP/c3b.pem" -noout -nextupdate | cut -d= -f2)
+check_eq "crl 3b: nextUpdate = thisUpdate + 36 hours" \
+    $(($(date -u -d "$nu" +%s) - $(date -u -d "$lu" +%s))) 129600
+sed -i 's/, crl-next-update: 36h}/}/' "$D/policy.yaml"
 check "crl 4: to stdout" "$STICA" crl --config "$C" --issuer ca
 cp "$T_TMP/out" "$T_TMP/c4.pem"
 check "crl 4: PEM on stdout" openssl crl -in "$T_TMP/c4.pem" -noout -crlnumber
-check_grep "crl 4: number 4" "crlNumber=0x04" "$T_TMP/out"
+check_grep "crl 4: number 5" "crlNumber=0x05" "$T_TMP/out"
 check_exit "crl: unknown issuer" 2 "$STICA" crl --config "$C" --issuer nobody
 check_exit "crl: bad duration" 2 "$STICA" crl --config "$C" --issuer ca \
     --next-update soon
@@ -128,8 +141,8 @@ check_eq "audit: three revoke lines" "$(grep -c '"event":"revoke"' \
 check_grep "audit: revoke with its reason and requester" \
     "\"event\":\"revoke\".*\"reason\":1.*\"requester\":\"operator\".*\"serial\":\"$s1\"" \
     "$T_TMP/audit.jsonl"
-check_eq "audit: four crl lines" "$(grep -c '"event":"crl"' \
-    "$T_TMP/audit.jsonl")" 4
+check_eq "audit: five crl lines" "$(grep -c '"event":"crl"' \
+    "$T_TMP/audit.jsonl")" 5
 check_grep "audit: crl 2 with its entries" \
     '"entries":3,"event":"crl".*"number":2' "$T_TMP/audit.jsonl"
 check "audit verify" "$STICA" audit verify --config "$C"
