@@ -284,8 +284,8 @@ audit_verify(int argc, char **argv)
 	}
 	if (rc != 0)
 		return cmd_fail("audit verify", &e, rc);
-	printf("ok: %lld lines, head %lld:%s\n", (long long)rep.lines,
-	    (long long)rep.head.seq, rep.head.hash);
+	printf("ok: %lld line%s, head %lld:%s\n", (long long)rep.lines,
+	    rep.lines == 1 ? "" : "s", (long long)rep.head.seq, rep.head.hash);
 	return 0;
 }
 
