@@ -151,6 +151,8 @@ bench: deps
 # openssl sees it.  rm -rf $(RUN_DIR) for a fresh one.
 RUN_DIR	?= run/dev
 RUN_STICA = $(O)/rel/stica
+# A number inside stica init's default CA scope (range:12025550100+100).
+RUN_TN	?= tn:12025550142
 run: deps
 	$(MAKE) V=rel all
 	@if [ -f $(RUN_DIR)/stica.yaml ]; then \
@@ -160,6 +162,20 @@ run: deps
 	SOFTHSM2_CONF=$(abspath $(RUN_DIR))/softhsm2.conf $(RUN_STICA) hsm list \
 	    --token "pkcs11:token=stica-dev;pin-source=file:$(abspath $(RUN_DIR))/pin"
 	openssl verify -CAfile $(RUN_DIR)/root.pem $(RUN_DIR)/ca.pem
+	@# Until the ACME server exists, show the CA at work: issue a per-TN
+	@# certificate for a fresh key and check it with stica and openssl.
+	@mkdir -p $(RUN_DIR)/demo
+	openssl ecparam -name prime256v1 -genkey -noout \
+	    -out $(RUN_DIR)/demo/tn.key
+	openssl pkey -in $(RUN_DIR)/demo/tn.key -pubout \
+	    -out $(RUN_DIR)/demo/tn.pub
+	$(RUN_STICA) issue --config $(RUN_DIR)/stica.yaml --profile per-tn \
+	    --pubkey $(RUN_DIR)/demo/tn.pub --tnauthlist $(RUN_TN) \
+	    -o $(RUN_DIR)/demo/chain.pem
+	$(RUN_STICA) verify --trust $(RUN_DIR)/root.pem $(RUN_DIR)/demo/chain.pem
+	openssl verify -CAfile $(RUN_DIR)/root.pem \
+	    -untrusted $(RUN_DIR)/demo/chain.pem $(RUN_DIR)/demo/chain.pem
+	$(RUN_STICA) audit verify --config $(RUN_DIR)/stica.yaml
 	@echo "make run: development CA in $(RUN_DIR); config $(RUN_DIR)/stica.yaml"
 
 # libFuzzer flavour (clang), built from the sources directly.

@@ -652,7 +652,26 @@ summary(const struct init *in)
 	printf("  SOFTHSM2_CONF=%s/softhsm2.conf pkcs11-tool --module %s "
 	    "--token-label %s --list-objects\n", in->final, in->module,
 	    INIT_TOKEN);
-	printf("  stica serve --config %s/stica.yaml\n", in->final);
+	if (in->nspecs > 0) {
+		/* A request the starter policy grants: the CA's first
+		 * number, or its SPC. */
+		const char	*sp = in->specs[0];
+		size_t		 n = strcspn(sp, "+");
+
+		printf("  openssl ecparam -name prime256v1 -genkey -noout "
+		    "-out tn.key && openssl pkey -in tn.key -pubout -out "
+		    "tn.pub\n");
+		if (strncmp(sp, "range:", 6) == 0)
+			printf("  stica issue --config %s/stica.yaml --pubkey "
+			    "tn.pub --tnauthlist tn:%.*s -o chain.pem\n",
+			    in->final, (int)(n - 6), sp + 6);
+		else
+			printf("  stica issue --config %s/stica.yaml --pubkey "
+			    "tn.pub --tnauthlist %s -o chain.pem\n", in->final,
+			    sp);
+		printf("  stica verify --trust %s/root.pem chain.pem\n",
+		    in->final);
+	}
 }
 
 static int
