@@ -10,8 +10,11 @@
  * and the after-signing check that the signed tbsCertificate is the one
  * that was linted and recorded (anchors.md section 1.3).
  */
+#include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -23,6 +26,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "ca/ca_int.h"
 #include "ca/issue_int.h"
 
 #define MAX_REQUEST	(64 * 1024)
@@ -115,19 +119,20 @@ out:
 /*
  * The key types stica certifies: id-ecPublicKey with a namedCurve of
  * P-256 or P-384 (RFC 5480 section 2.1.1; implicit and explicit curves
- * are refused), or rsaEncryption of at least 2048 bits (RFC 8226
- * section 4 names ECDSA P-256 and RSA PKCS #1 v1.5).  Decoding the key
- * also rejects an EC point that is not on its curve.
+ * are refused) whose point is uncompressed and on the curve (RFC 5480
+ * section 2.2), or rsaEncryption of at least 2048 bits (RFC 8226
+ * section 4 names ECDSA P-256 and RSA PKCS #1 v1.5).  EC keys are judged
+ * from their bits (ca_key_facts_get), without an EVP_PKEY.
  */
 static int
 key_judge(struct ca_subject_key *k, const char *what, struct st_err *e)
 {
-	const ASN1_OBJECT	*obj, *curve;
+	struct ca_key_facts	 f;
+	const ASN1_OBJECT	*obj;
 	const void		*pval;
 	X509_ALGOR		*alg;
-	EVP_PKEY		*pk;
 	char			 name[80];
-	int			 ptype, nid;
+	int			 ptype, nid, rc;
 
 	if (!X509_PUBKEY_get0_param(NULL, NULL, NULL, &alg, k->xpk))
 		return st_err_ossl(e, ST_E_BADCSR, "%s: subject public key",
@@ -139,26 +144,28 @@ key_judge(struct ca_subject_key *k, const char *what, struct st_err *e)
 			return st_err_set(e, ST_E_BADCSR, "%s: RFC 5480 "
 			    "section 2.1.1: the EC parameters must be a "
 			    "namedCurve", what);
-		curve = pval;
-		switch (OBJ_obj2nid(curve)) {
+		switch (OBJ_obj2nid(pval)) {
 		case NID_X9_62_prime256v1:
-			k->type = POL_KEY_EC_P256;
-			k->bits = 256;
-			break;
 		case NID_secp384r1:
-			k->type = POL_KEY_EC_P384;
-			k->bits = 384;
 			break;
 		default:
-			OBJ_obj2txt(name, sizeof(name), curve, 0);
+			OBJ_obj2txt(name, sizeof(name), pval, 0);
 			return st_err_set(e, ST_E_BADCSR, "%s: curve %s is not "
 			    "accepted (P-256 or P-384)", what, name);
 		}
-	} else if (nid == NID_rsaEncryption) {
-		if ((pk = X509_PUBKEY_get0(k->xpk)) == NULL)
-			return st_err_ossl(e, ST_E_BADCSR, "%s: RSA key does "
+	} else if (nid != NID_rsaEncryption) {
+		OBJ_obj2txt(name, sizeof(name), obj, 0);
+		return st_err_set(e, ST_E_BADCSR, "%s: key algorithm %s is not "
+		    "accepted (EC P-256, EC P-384 or RSA of 2048 bits or more)",
+		    what, name);
+	}
+	if ((rc = ca_key_facts_get(k->xpk, false, &f)) != 0)
+		return rc;
+	k->bits = f.bits;
+	if (nid == NID_rsaEncryption) {
+		if (!f.decodes)
+			return st_err_set(e, ST_E_BADCSR, "%s: RSA key does "
 			    "not decode", what);
-		k->bits = EVP_PKEY_get_bits(pk);
 		if (k->bits < 2048)
 			return st_err_set(e, ST_E_BADCSR, "%s: an RSA key of "
 			    "%d bits is too short (at least 2048)", what,
@@ -166,16 +173,12 @@ key_judge(struct ca_subject_key *k, const char *what, struct st_err *e)
 		k->type = k->bits >= 3072 ? POL_KEY_RSA_3072 :
 		    POL_KEY_RSA_2048;
 		return 0;
-	} else {
-		OBJ_obj2txt(name, sizeof(name), obj, 0);
-		return st_err_set(e, ST_E_BADCSR, "%s: key algorithm %s is not "
-		    "accepted (EC P-256, EC P-384 or RSA of 2048 bits or more)",
-		    what, name);
 	}
-	if (X509_PUBKEY_get0(k->xpk) == NULL)
-		return st_err_ossl(e, ST_E_BADCSR, "%s: the EC public key does "
-		    "not decode (not a point on %s)", what,
-		    k->type == POL_KEY_EC_P256 ? "P-256" : "P-384");
+	if (!f.decodes || !f.valid)
+		return st_err_set(e, ST_E_BADCSR, "%s: the EC public key does "
+		    "not decode (%s)", what, f.why);
+	k->type = f.type == CA_KEY_EC_P256 ? POL_KEY_EC_P256 :
+	    POL_KEY_EC_P384;
 	return 0;
 }
 
@@ -184,7 +187,6 @@ ca_subject_key_clear(struct ca_subject_key *k)
 {
 	if (k == NULL)
 		return;
-	X509_REQ_free(k->req);
 	X509_PUBKEY_free(k->own);
 	memset(k, 0, sizeof(*k));
 }
@@ -192,66 +194,36 @@ ca_subject_key_clear(struct ca_subject_key *k)
 /*
  * RFC 2986 section 3: the request is signed with its own key; RFC 9448
  * section 6 step 9 compares its basicConstraints cA with the token's, so
- * it is recorded here.  The request is kept: its subject key is used
- * where it is, never decoded twice.
+ * it is recorded here.  The key is kept as read (not decoded), to be
+ * judged and copied.
  */
 int
 ca_csr_load(const uint8_t *p, size_t len, struct ca_subject_key *out,
     struct st_err *e)
 {
-	X509_REQ			*q = NULL;
-	STACK_OF(X509_EXTENSION)	*exts = NULL;
-	BASIC_CONSTRAINTS		*bc = NULL;
-	EVP_PKEY			*pk;
-	uint8_t				*der = NULL;
-	const unsigned char		*pp;
-	size_t				 dlen;
-	int				 crit = -1, rc = ST_E_INTERNAL;
+	struct ca_csr	 c;
+	uint8_t		*der = NULL;
+	size_t		 dlen;
+	int		 rc = ST_E_INTERNAL;
 
 	memset(out, 0, sizeof(*out));
+	memset(&c, 0, sizeof(c));
 	if ((rc = ca_input_der(p, len, "CSR", "CERTIFICATE REQUEST",
-	    "NEW CERTIFICATE REQUEST", &der, &dlen, e)) != 0)
+	    "NEW CERTIFICATE REQUEST", &der, &dlen, e)) != 0 ||
+	    (rc = ca_csr_decode(der, dlen, &c, e)) != 0)
 		goto out;
-	pp = der;
-	if ((q = d2i_X509_REQ(NULL, &pp, (long)dlen)) == NULL ||
-	    pp != der + dlen) {
-		rc = st_err_ossl(e, ST_E_BADCSR, "CSR: RFC 2986: not one "
-		    "CertificationRequest");
-		goto out;
-	}
-	if ((pk = X509_REQ_get0_pubkey(q)) == NULL) {
-		rc = st_err_ossl(e, ST_E_BADCSR, "CSR: the subject public key "
-		    "does not decode");
-		goto out;
-	}
-	if (X509_REQ_verify(q, pk) != 1) {
-		rc = st_err_ossl(e, ST_E_BADCSR, "CSR: RFC 2986 section 3: the "
-		    "signature does not verify with the request's own key");
-		goto out;
-	}
-	if ((exts = X509_REQ_get_extensions(q)) != NULL &&
-	    (bc = X509V3_get_d2i(exts, NID_basic_constraints, &crit,
-	    NULL)) == NULL && crit != -1) {
-		rc = st_err_set(e, ST_E_BADCSR, "CSR: basicConstraints in the "
-		    "extensionRequest is malformed or repeated");
-		goto out;
-	}
-	if (bc != NULL) {
-		out->csr_bc = true;
-		out->csr_ca = bc->ca != 0;
-	}
-	out->req = q;
-	q = NULL;
-	out->xpk = X509_REQ_get_X509_PUBKEY(out->req);
+	out->own = c.xpk;
+	c.xpk = NULL;
+	out->xpk = out->own;
 	out->from_csr = true;
+	out->csr_bc = c.bc;
+	out->csr_ca = c.bc_ca;
 	rc = key_judge(out, "CSR", e);
 out:
 	if (rc != 0)
 		ca_subject_key_clear(out);
 	ERR_clear_error();
-	BASIC_CONSTRAINTS_free(bc);
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-	X509_REQ_free(q);
+	ca_csr_clear(&c);
 	free(der);
 	return rc;
 }
@@ -289,16 +261,14 @@ out:
 
 /*
  * Decode SubjectPublicKeyInfo DER straight into (*x)'s own X509_PUBKEY,
- * so the certificate holds the key both encoded and decoded.
- * X509_set_pubkey would re-encode the key through an EVP_PKEY and the
- * OpenSSL 3.0 encoders (about 170 us, hsm-notes.md section 4.1); copying
- * the fields with X509_PUBKEY_set0_param is cheaper but leaves no decoded
- * key, and OpenSSL 3.0 never decodes one later (X509_get0_pubkey returns
- * NULL), so the linter could not judge it.  d2i with reuse keeps the
- * object when it succeeds; when it fails, OpenSSL has freed the
- * X509_PUBKEY that *x still points to, so *x is abandoned (set to NULL
- * and leaked) rather than freed twice.  The shape is checked first, so
- * only an allocation failure can take that path.
+ * so the certificate holds the key both encoded and decoded (what
+ * X509_set_pubkey gives, without its EVP_PKEY round trip).  Issuance
+ * does not need the decoded key and copies the fields instead
+ * (ca_spki_copy).  d2i with reuse keeps the object when it succeeds;
+ * when it fails, OpenSSL has freed the X509_PUBKEY that *x still points
+ * to, so *x is abandoned (set to NULL and leaked) rather than freed
+ * twice.  The shape is checked first, so only an allocation failure can
+ * take that path.
  */
 static int
 spki_into(X509 **x, const uint8_t *der, size_t len, const char *what,
@@ -323,30 +293,33 @@ int
 ca_spki_load(const uint8_t *p, size_t len, X509 **into,
     struct ca_subject_key *out, struct st_err *e)
 {
-	uint8_t			*der = NULL;
-	const unsigned char	*pp;
-	size_t			 dlen;
-	int			 rc = ST_E_INTERNAL;
+	struct st_err	 se;
+	uint8_t		*der = NULL;
+	size_t		 dlen;
+	int		 rc = ST_E_INTERNAL;
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = ca_input_der(p, len, "public key", "PUBLIC KEY", NULL, &der,
 	    &dlen, e)) != 0)
 		goto out;
+	st_err_clear(&se);
+	if ((rc = ca_spki_decode(der, dlen, &out->own, &se)) != 0) {
+		rc = st_err_set(e, rc == ST_E_NOMEM ? rc : ST_E_BADCSR,
+		    "public key: RFC 5280 section 4.1.2.7: not one "
+		    "SubjectPublicKeyInfo: %s", st_err_str(&se, rc));
+		goto out;
+	}
+	out->xpk = out->own;
+	if ((rc = key_judge(out, "public key", e)) != 0)
+		goto out;
 	if (into != NULL) {
 		if ((rc = spki_into(into, der, dlen, "public key", e)) != 0)
 			goto out;
 		out->xpk = X509_get_X509_PUBKEY(*into);
-	} else {
-		pp = der;
-		if ((out->own = d2i_X509_PUBKEY(NULL, &pp, (long)dlen)) ==
-		    NULL || pp != der + dlen) {
-			rc = st_err_ossl(e, ST_E_BADCSR, "public key: RFC 5280 "
-			    "section 4.1.2.7: not one SubjectPublicKeyInfo");
-			goto out;
-		}
-		out->xpk = out->own;
+		X509_PUBKEY_free(out->own);
+		out->own = NULL;
 	}
-	rc = key_judge(out, "public key", e);
+	rc = 0;
 out:
 	if (rc != 0)
 		ca_subject_key_clear(out);
@@ -355,12 +328,39 @@ out:
 	return rc;
 }
 
+/*
+ * CSPRNG output for serials, drawn SERIAL_BATCH serials at a time: a
+ * RAND_bytes call costs about as much for 17 bytes as for 500 (the DRBG
+ * updates its state around every request).  Per thread, so no lock; tied
+ * to the process, so that a child after fork() never hands out the
+ * serials its parent will (OpenSSL reseeds its own DRBGs after fork).
+ */
+#define SERIAL_BATCH	32
+
+static _Thread_local struct {
+	uint8_t	buf[CA_SERIAL_LEN * SERIAL_BATCH];
+	size_t	off;
+	pid_t	pid;
+} serial_rand;
+
 int
 ca_serial_draw(uint8_t serial[CA_SERIAL_LEN], struct st_err *e)
 {
 	do {
-		if (RAND_bytes(serial, CA_SERIAL_LEN) != 1)
-			return st_err_ossl(e, ST_E_CRYPTO, "RAND_bytes");
+		if (serial_rand.pid != getpid() ||
+		    serial_rand.off + CA_SERIAL_LEN > sizeof(serial_rand.buf)) {
+			serial_rand.pid = 0;
+			if (RAND_bytes(serial_rand.buf, sizeof(serial_rand.buf)) !=
+			    1)
+				return st_err_ossl(e, ST_E_CRYPTO, "RAND_bytes");
+			serial_rand.pid = getpid();
+			serial_rand.off = 0;
+		}
+		memcpy(serial, serial_rand.buf + serial_rand.off,
+		    CA_SERIAL_LEN);
+		OPENSSL_cleanse(serial_rand.buf + serial_rand.off,
+		    CA_SERIAL_LEN);
+		serial_rand.off += CA_SERIAL_LEN;
 		serial[0] &= 0x7f;
 	} while (serial[0] == 0);
 	return 0;
@@ -393,6 +393,16 @@ ca_spki_install(X509 **x, const X509_PUBKEY *src, struct st_err *e)
 	return rc;
 }
 
+/* SHA-1, fetched once: EVP_sha1() makes EVP_Digest fetch it per call. */
+static EVP_MD		*sha1_md;
+static pthread_once_t	 sha1_once = PTHREAD_ONCE_INIT;
+
+static void
+sha1_fetch(void)
+{
+	sha1_md = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
+
 int
 ca_key_id(const X509_PUBKEY *xpk, uint8_t md[20], struct st_err *e)
 {
@@ -400,8 +410,10 @@ ca_key_id(const X509_PUBKEY *xpk, uint8_t md[20], struct st_err *e)
 	unsigned int		 mdlen = 20;
 	int			 blen;
 
+	pthread_once(&sha1_once, sha1_fetch);
 	if (!X509_PUBKEY_get0_param(NULL, &bits, &blen, NULL, xpk) ||
-	    !EVP_Digest(bits, (size_t)blen, md, &mdlen, EVP_sha1(), NULL))
+	    !EVP_Digest(bits, (size_t)blen, md, &mdlen, sha1_md != NULL ?
+	    sha1_md : EVP_sha1(), NULL))
 		return st_err_ossl(e, ST_E_CRYPTO, "key identifier");
 	return 0;
 }
@@ -723,25 +735,30 @@ bad:
 	    "{ tbsCertificate, signatureAlgorithm, signatureValue }");
 }
 
+/*
+ * RFC 7468 text: what PEM_write_bio writes (64-character base64 lines),
+ * made with EVP_EncodeBlock on 48-byte groups, without a BIO.
+ */
 int
 ca_pem_encode(const char *label, const uint8_t *der, size_t len, char **out)
 {
-	BIO	*b = NULL;
+	size_t	lines = (len + 47) / 48, cap, off, n;
 	char	*p;
-	long	 n;
-	int	 rc = ST_E_NOMEM;
+	int	 w;
 
 	*out = NULL;
-	if ((b = BIO_new(BIO_s_mem())) == NULL ||
-	    !PEM_write_bio(b, label, "", der, (long)len))
-		goto out;
-	if ((n = BIO_get_mem_data(b, &p)) <= 0 ||
-	    (*out = malloc((size_t)n + 1)) == NULL)
-		goto out;
-	memcpy(*out, p, (size_t)n);
-	(*out)[n] = '\0';
-	rc = 0;
-out:
-	BIO_free(b);
-	return rc;
+	cap = 2 * (strlen(label) + 17) + lines * 65 + 1;
+	if (len > INT_MAX || (p = malloc(cap)) == NULL)
+		return ST_E_NOMEM;
+	w = snprintf(p, cap, "-----BEGIN %s-----\n", label);
+	off = (size_t)w;
+	for (; len > 0; der += n, len -= n) {
+		n = len > 48 ? 48 : len;
+		off += (size_t)EVP_EncodeBlock((unsigned char *)p + off, der,
+		    (int)n);
+		p[off++] = '\n';
+	}
+	(void)snprintf(p + off, cap - off, "-----END %s-----\n", label);
+	*out = p;
+	return 0;
 }

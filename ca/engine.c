@@ -502,6 +502,18 @@ ca_engine_store_put(struct ca_engine *g, struct store *s)
 	pthread_mutex_unlock(&g->mu);
 }
 
+void
+ca_engine_store_lock(struct ca_engine *g)
+{
+	pthread_mutex_lock(&g->store_mu);
+}
+
+void
+ca_engine_store_unlock(struct ca_engine *g)
+{
+	pthread_mutex_unlock(&g->store_mu);
+}
+
 /* ------------------------------------------------------------------ */
 /* Open and free                                                      */
 
@@ -519,6 +531,11 @@ ca_engine_open(const struct st_config *cfg, struct ca_engine **out,
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return ST_E_NOMEM;
 	if (pthread_mutex_init(&g->mu, NULL) != 0) {
+		free(g);
+		return ST_E_INTERNAL;
+	}
+	if (pthread_mutex_init(&g->store_mu, NULL) != 0) {
+		pthread_mutex_destroy(&g->mu);
 		free(g);
 		return ST_E_INTERNAL;
 	}
@@ -594,6 +611,7 @@ ca_engine_free(struct ca_engine *g)
 	free(g->pool);
 	free(g->store_uri);
 	pol_free(g->pol);
+	pthread_mutex_destroy(&g->store_mu);
 	pthread_mutex_destroy(&g->mu);
 	free(g);
 }

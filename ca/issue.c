@@ -17,6 +17,7 @@
  * several threads, one transaction to commit them all.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +29,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "ca/ca_int.h"
 #include "ca/issue_int.h"
 #include "common/yaml.h"
 
@@ -59,14 +61,13 @@ struct job {
 	int64_t				 nb;
 	int64_t				 na;
 	uint8_t				 serial[CA_SERIAL_LEN];
-	X509				*x;	/* holds the subject key
-						 * once judged */
-	bool				 built;
+	X509				*x;	/* while it is built */
 	char				*subject;	/* text, for the store */
 	unsigned char			*tbs;
 	int				 tbs_len;
-	unsigned char			*der;
+	unsigned char			*der;	/* OPENSSL_malloc */
 	int				 der_len;
+	char				*pem;	/* of der, malloc'd */
 };
 
 static void
@@ -83,6 +84,7 @@ job_clear(struct job *j)
 	free(j->subject);
 	OPENSSL_free(j->tbs);
 	OPENSSL_free(j->der);
+	free(j->pem);
 }
 
 /* Record a failure of j (its first one wins). */
@@ -328,12 +330,8 @@ job_judge(struct ca_engine *g, struct job *j, int64_t now)
 		return job_fail(j, rc);
 	if (r->csr != NULL)
 		rc = ca_csr_load(r->csr, r->csr_len, &j->key, e);
-	else if (r->spki != NULL) {
-		/* Decoded once, into the certificate to be. */
-		if ((j->x = X509_new()) == NULL)
-			return job_fail(j, ST_E_NOMEM);
-		rc = ca_spki_load(r->spki, r->spki_len, &j->x, &j->key, e);
-	}
+	else if (r->spki != NULL)
+		rc = ca_spki_load(r->spki, r->spki_len, NULL, &j->key, e);
 	else
 		rc = st_err_set(e, ST_E_USAGE, "request: a CSR or a public key "
 		    "is required");
@@ -631,31 +629,22 @@ job_build(struct ca_engine *g, struct job *j)
 	struct ca_lint_ctx		 lc;
 	struct st_err			*e = j->e;
 	X509_ALGOR			*tbs_alg;
-	X509				*nx;
 	char				 hex[2 * CA_SERIAL_LEN + 1];
 	int				 rc = ST_E_NOMEM;
 
 	/*
-	 * A fresh certificate but for the subject key: the one judge put
-	 * there (a public key request, first build), or a copy.
+	 * A fresh certificate with the request's key copied field by field:
+	 * no EVP_PKEY, no OpenSSL decoder (hsm-notes.md section 4.1).
 	 */
 	free(j->subject);
 	OPENSSL_free(j->tbs);
 	j->subject = NULL;
 	j->tbs = NULL;
-	if (j->x == NULL || j->built) {
-		if ((nx = X509_new()) == NULL)
-			goto out;
-		if ((rc = ca_spki_install(&nx, j->key.xpk, e)) != 0) {
-			X509_free(nx);
-			goto out;
-		}
-		if (j->x != NULL && j->key.xpk == X509_get_X509_PUBKEY(j->x))
-			j->key.xpk = X509_get_X509_PUBKEY(nx);
-		X509_free(j->x);
-		j->x = nx;
-	}
-	j->built = true;
+	X509_free(j->x);
+	if ((j->x = X509_new()) == NULL)
+		goto out;
+	if ((rc = ca_spki_copy(j->x, j->key.xpk, e)) != 0)
+		goto out;
 	if ((rc = ca_serial_draw(j->serial, e)) != 0)
 		goto out;
 	ca_serial_hex(j->serial, sizeof(j->serial), hex);
@@ -706,6 +695,9 @@ job_build(struct ca_engine *g, struct job *j)
 	}
 	rc = 0;
 out:
+	/* From here on the TBS DER is the certificate to be. */
+	X509_free(j->x);
+	j->x = NULL;
 	ERR_clear_error();
 	return rc != 0 ? job_fail(j, rc) : 0;
 }
@@ -738,6 +730,35 @@ result_fill(struct ca_engine *g, struct ca_issue_result *r, const char *issuer,
 	r->not_after = na;
 	if ((is = ca_engine_issuer(g, issuer)) != NULL)
 		r->chain = is->chain_pem;
+	return 0;
+}
+
+/*
+ * The result of a job just committed: its DER and PEM move into it (the
+ * PEM was made on a signing thread).
+ */
+static int
+result_take(struct job *j)
+{
+	struct ca_issue_result	*r = j->res;
+
+	memset(r, 0, sizeof(*r));
+	if ((r->issuer = strdup(j->is->name)) == NULL ||
+	    (r->profile = strdup(j->dec.profile->name)) == NULL) {
+		ca_issue_result_clear(r);
+		return ST_E_NOMEM;
+	}
+	r->der = j->der;
+	r->der_len = (size_t)j->der_len;
+	r->pem = j->pem;
+	j->der = NULL;
+	j->pem = NULL;
+	memcpy(r->serial, j->serial, sizeof(j->serial));
+	r->serial_len = sizeof(j->serial);
+	ca_serial_hex(j->serial, sizeof(j->serial), r->serial_hex);
+	r->not_before = j->nb;
+	r->not_after = j->na;
+	r->chain = j->is->chain_pem;
 	return 0;
 }
 
@@ -783,9 +804,12 @@ lookup_existing(struct ca_engine *g, struct store *s, struct job **v,
 			ref.issuer = c->issuer;
 			ref.serial = c->serial;
 			ref.serial_len = c->serial_len;
-			if ((rc = store_issue_abort(s, &ref, 1, "an interrupted "
+			ca_engine_store_lock(g);
+			rc = store_issue_abort(s, &ref, 1, "an interrupted "
 			    "attempt under the same request key; issued anew",
-			    j->e)) != 0)
+			    j->e);
+			ca_engine_store_unlock(g);
+			if (rc != 0)
 				job_fail(j, rc);
 		}
 	}
@@ -880,87 +904,188 @@ out:
 	return rc;
 }
 
-struct sign_arg {
-	struct job	**v;
-	size_t		  n;
-	size_t		  stride;
-	size_t		  first;
+/*
+ * Sign the recorded TBS of j and assemble its certificate.  The TBS DER
+ * that was linted and recorded is what EVP_DigestSign hashes and what the
+ * certificate carries (Certificate with the TBS as ANY, ca/asn1.c), so it
+ * is not encoded twice more as X509_sign_ctx and i2d_X509 would; its
+ * signature field already holds the key's AlgorithmIdentifier (from the
+ * provider, job_build), which becomes signatureAlgorithm too.  hsm/
+ * verified the token's signature before returning it (docs/hsm.md), so
+ * it is not verified again here; ca_signed_tbs_check still walks the
+ * result (RFC 5280 section 4.1.1.2).  The PEM is made here too, on the
+ * signing threads.
+ */
+static int
+job_sign(struct job *j, EVP_MD_CTX *m, EVP_MD_CTX *tmpl)
+{
+	Certificate	 c;
+	ASN1_TYPE	 tbs;
+	ASN1_STRING	 tbs_der;
+	ASN1_BIT_STRING	 sigv;
+	unsigned char	 sig[1024];
+	size_t		 siglen = sizeof(sig);
+	int		 rc = ST_E_INTERNAL;
+
+	if (tmpl == NULL) {
+		rc = ST_E_NOMEM;
+		goto out;
+	}
+	if (!EVP_MD_CTX_copy_ex(m, tmpl)) {
+		rc = st_err_ossl(j->e, ST_E_CRYPTO, "issuer '%s': copying the "
+		    "signing context", j->is->name);
+		goto out;
+	}
+	if (EVP_DigestSign(m, sig, &siglen, j->tbs, (size_t)j->tbs_len) !=
+	    1 || siglen == 0 || siglen > sizeof(sig)) {
+		rc = st_err_ossl(j->e, ST_E_HSM, "issuer '%s': signing in the "
+		    "HSM", j->is->name);
+		goto out;
+	}
+	memset(&tbs_der, 0, sizeof(tbs_der));
+	tbs_der.type = V_ASN1_SEQUENCE;
+	tbs_der.data = j->tbs;
+	tbs_der.length = j->tbs_len;
+	memset(&tbs, 0, sizeof(tbs));
+	tbs.type = V_ASN1_SEQUENCE;
+	tbs.value.sequence = &tbs_der;
+	memset(&sigv, 0, sizeof(sigv));
+	sigv.type = V_ASN1_BIT_STRING;
+	sigv.data = sig;
+	sigv.length = (int)siglen;
+	/* No unused bits; without the flag i2d would drop trailing zeros. */
+	sigv.flags = ASN1_STRING_FLAG_BITS_LEFT;
+	c.tbsCertificate = &tbs;
+	c.signatureAlgorithm = j->is->sigalg;
+	c.signatureValue = &sigv;
+	if ((j->der_len = i2d_Certificate(&c, &j->der)) <= 0) {
+		j->der = NULL;
+		rc = st_err_ossl(j->e, ST_E_CRYPTO, "encoding the "
+		    "certificate");
+		goto out;
+	}
+	if ((rc = ca_signed_tbs_check(j->der, (size_t)j->der_len, j->tbs,
+	    (size_t)j->tbs_len, j->e)) != 0)
+		goto out;
+	if ((rc = ca_pem_encode("CERTIFICATE", j->der, (size_t)j->der_len,
+	    &j->pem)) != 0)
+		goto out;
+	rc = 0;
+out:
+	ERR_clear_error();
+	return rc != 0 ? job_fail(j, rc) : 0;
+}
+
+/* The two phases that run on several threads. */
+enum phase {
+	PH_BUILD,	/* judge, build, lint: everything before the store */
+	PH_SIGN		/* sign, assemble, PEM: between reserve and commit */
 };
 
 /*
- * Sign every stride-th job from first: its own EVP_MD_CTX, the shared
- * HSM key (hsm/ is thread-safe), then the DER and the TBS check.  The
- * token's signature was verified inside hsm/ (docs/hsm.md), so it is not
- * verified again here.
+ * Work shared by the threads of one phase: each takes the next job by
+ * an atomic counter, so a slow job or a thread that failed to start
+ * leaves no gap.
  */
-static void *
-sign_run(void *varg)
-{
-	struct sign_arg	*a = varg;
-	EVP_MD_CTX	*m;
-	size_t		 i;
-	int		 rc;
+struct par {
+	struct ca_engine	*g;
+	struct job		**v;
+	size_t			  n;
+	atomic_size_t		  next;
+	int64_t			  now;
+	enum phase		  phase;
+};
 
-	if ((m = EVP_MD_CTX_new()) == NULL) {
-		for (i = a->first; i < a->n; i += a->stride)
-			job_fail(a->v[i], ST_E_NOMEM);
+/*
+ * A signing context prepared by hsm_key_sign_init for the issuer of j,
+ * made once per thread and issuer: each signature starts from a copy
+ * (EVP_MD_CTX_copy_ex, the provider's dupctx), which costs a tenth of
+ * EVP_DigestSignInit_ex and its fetches.  NULL when it cannot be made
+ * (j then carries why).
+ */
+static EVP_MD_CTX *
+sign_template(struct ca_engine *g, EVP_MD_CTX **tmpl, struct job *j)
+{
+	EVP_MD_CTX	**t = &tmpl[j->is - g->iss];
+	int		  rc;
+
+	if (*t != NULL)
+		return *t;
+	if ((*t = EVP_MD_CTX_new()) == NULL) {
+		job_fail(j, ST_E_NOMEM);
 		return NULL;
 	}
-	for (i = a->first; i < a->n; i += a->stride) {
-		struct job *j = a->v[i];
+	if ((rc = hsm_key_sign_init(j->is->key, *t, j->e)) != 0) {
+		job_fail(j, rc);
+		EVP_MD_CTX_free(*t);
+		*t = NULL;
+	}
+	return *t;
+}
 
-		if ((rc = hsm_key_sign_init(j->is->key, m, j->e)) != 0) {
-			job_fail(j, rc);
-			continue;
-		}
-		if (X509_sign_ctx(j->x, m) <= 0) {
-			job_fail(j, st_err_ossl(j->e, ST_E_HSM, "issuer '%s': "
-			    "signing in the HSM", j->is->name));
-			continue;
-		}
-		if ((j->der_len = i2d_X509(j->x, &j->der)) <= 0) {
-			j->der = NULL;
-			job_fail(j, st_err_ossl(j->e, ST_E_CRYPTO, "encoding "
-			    "the certificate"));
-			continue;
-		}
-		if ((rc = ca_signed_tbs_check(j->der, (size_t)j->der_len,
-		    j->tbs, (size_t)j->tbs_len, j->e)) != 0)
-			job_fail(j, rc);
+static void *
+par_worker(void *arg)
+{
+	struct par	 *p = arg;
+	EVP_MD_CTX	 *m = NULL, **tmpl = NULL, *t;
+	size_t		  i;
+
+	if (p->phase == PH_SIGN) {
+		m = EVP_MD_CTX_new();
+		tmpl = calloc(p->g->niss > 0 ? p->g->niss : 1, sizeof(*tmpl));
+	}
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n) {
+		struct job *j = p->v[i];
+
+		if (p->phase == PH_BUILD) {
+			if (job_judge(p->g, j, p->now) == 0)
+				(void)job_build(p->g, j);
+		} else if (m == NULL || tmpl == NULL)
+			job_fail(j, ST_E_NOMEM);
+		else if ((t = sign_template(p->g, tmpl, j)) != NULL)
+			(void)job_sign(j, m, t);
 	}
 	ERR_clear_error();
 	EVP_MD_CTX_free(m);
+	for (i = 0; tmpl != NULL && i < p->g->niss; i++)
+		EVP_MD_CTX_free(tmpl[i]);
+	free(tmpl);
 	return NULL;
 }
 
+/*
+ * Run phase over v[0..n) on up to threads threads (0: 2), the calling
+ * thread being one of them.  hsm/ is thread-safe and so is the engine
+ * (docs/issuance.md); each job is touched by one thread only.
+ */
 static void
-sign_all(struct job **v, size_t n, unsigned threads)
+par_run(struct ca_engine *g, struct job **v, size_t n, unsigned threads,
+    enum phase phase, int64_t now)
 {
-	struct sign_arg	a[MAX_THREADS];
+	struct par	p;
 	pthread_t	t[MAX_THREADS];
 	bool		started[MAX_THREADS];
 	size_t		i, nt;
 
+	if (n == 0)
+		return;
 	if (threads == 0)
 		threads = 2;
 	nt = threads > MAX_THREADS ? MAX_THREADS : threads;
 	if (n < THREAD_MIN * nt)
 		nt = n / THREAD_MIN > 0 ? n / THREAD_MIN : 1;
-	for (i = 0; i < nt; i++) {
-		a[i].v = v;
-		a[i].n = n;
-		a[i].stride = nt;
-		a[i].first = i;
-		started[i] = i > 0 && pthread_create(&t[i], NULL, sign_run,
-		    &a[i]) == 0;
-	}
-	sign_run(&a[0]);
-	for (i = 1; i < nt; i++) {
+	p.g = g;
+	p.v = v;
+	p.n = n;
+	atomic_init(&p.next, 0);
+	p.now = now;
+	p.phase = phase;
+	for (i = 1; i < nt; i++)
+		started[i] = pthread_create(&t[i], NULL, par_worker, &p) == 0;
+	par_worker(&p);
+	for (i = 1; i < nt; i++)
 		if (started[i])
 			pthread_join(t[i], NULL);
-		else
-			sign_run(&a[i]);
-	}
 }
 
 /* The extra fields of the "issue" audit line (the store adds the rest). */
@@ -985,8 +1110,7 @@ issue_fields(const struct job *j)
  * 0 or a store failure.
  */
 static int
-commit(struct ca_engine *g, struct store *s, struct job **v, size_t n,
-    struct st_err *e)
+commit(struct store *s, struct job **v, size_t n, struct st_err *e)
 {
 	struct store_signed	*sg = NULL;
 	struct job		**w = NULL;
@@ -1040,9 +1164,7 @@ commit(struct ca_engine *g, struct store *s, struct job **v, size_t n,
 		if (j->rc != 0)
 			continue;
 		j->reserved = false;
-		if ((rc = result_fill(g, j->res, j->is->name,
-		    j->dec.profile->name, j->serial, sizeof(j->serial), j->der,
-		    (size_t)j->der_len, j->nb, j->na)) != 0)
+		if ((rc = result_take(j)) != 0)
 			goto out;
 		j->done = true;
 	}
@@ -1111,9 +1233,11 @@ abort_failed(struct store *s, struct job **v, size_t n, struct st_err *e)
 /* The pipeline                                                       */
 
 /*
- * Run jobs v[0..n) through every phase.  Returns 0 when each job has its
- * outcome in its rc/e (and res when rc is 0), or the first failure of
- * the store or the HSM.
+ * Run jobs v[0..n) through every phase: the store work (look-up,
+ * refusals' audit lines, reservation, commit) on the calling thread, the
+ * rest (judging, building, linting; signing, assembling) on up to
+ * threads threads.  Returns 0 when each job has its outcome in its rc/e
+ * (and res when rc is 0), or the first failure of the store or the HSM.
  */
 static int
 run(struct ca_engine *g, struct job **v, size_t n, unsigned threads,
@@ -1130,33 +1254,38 @@ run(struct ca_engine *g, struct job **v, size_t n, unsigned threads,
 		goto out;
 	if ((rc = lookup_existing(g, s, v, n, e)) != 0)
 		goto out;
-	for (i = 0; i < n; i++) {
-		struct job *j = v[i];
-
-		if (j->rc != 0 || j->done)
-			continue;
-		if (job_judge(g, j, now) == 0)
-			(void)job_build(g, j);
-		if (refusal(j->rc)) {
-			st_err_clear(&ae);
-			if ((arc = audit_refusal(s, j, &ae)) != 0) {
-				rc = st_err_set(e, arc, "%s", st_err_str(&ae,
-				    arc));
-				goto out;
-			}
-		}
-	}
-	if ((rc = reserve(g, s, v, n, e)) != 0)
-		goto out;
 	if ((sv = calloc(n > 0 ? n : 1, sizeof(*sv))) == NULL) {
 		rc = ST_E_NOMEM;
 		goto out;
 	}
 	for (i = ns = 0; i < n; i++)
+		if (v[i]->rc == 0 && !v[i]->done)
+			sv[ns++] = v[i];
+	par_run(g, sv, ns, threads, PH_BUILD, now);
+	ca_engine_store_lock(g);
+	for (i = 0, rc = 0; i < n && rc == 0; i++) {
+		struct job *j = v[i];
+
+		if (refusal(j->rc)) {
+			st_err_clear(&ae);
+			if ((arc = audit_refusal(s, j, &ae)) != 0)
+				rc = st_err_set(e, arc, "%s", st_err_str(&ae,
+				    arc));
+		}
+	}
+	if (rc == 0)
+		rc = reserve(g, s, v, n, e);
+	ca_engine_store_unlock(g);
+	if (rc != 0)
+		goto out;
+	for (i = ns = 0; i < n; i++)
 		if (v[i]->reserved && v[i]->rc == 0)
 			sv[ns++] = v[i];
-	sign_all(sv, ns, threads);
-	if ((rc = commit(g, s, v, n, e)) != 0)
+	par_run(g, sv, ns, threads, PH_SIGN, now);
+	ca_engine_store_lock(g);
+	rc = commit(s, v, n, e);
+	ca_engine_store_unlock(g);
+	if (rc != 0)
 		goto out;
 	for (i = 0; i < n; i++)
 		if (v[i]->rc != 0 && infra_error(v[i]->rc)) {
@@ -1167,7 +1296,9 @@ run(struct ca_engine *g, struct job **v, size_t n, unsigned threads,
 out:
 	/* Whatever was reserved and not committed is retired. */
 	if (s != NULL) {
+		ca_engine_store_lock(g);
 		arc = abort_failed(s, v, n, e);
+		ca_engine_store_unlock(g);
 		if (rc == 0)
 			rc = arc;
 	}

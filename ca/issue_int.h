@@ -32,11 +32,16 @@
 /* ------------------------------------------------------------------ */
 /* Builder (ca/build.c)                                               */
 
-/* A subject public key accepted for issuance, and what the CSR said. */
+/*
+ * A subject public key accepted for issuance, and what the CSR said.
+ * own holds the SubjectPublicKeyInfo's fields without a decoded key
+ * (ca_spki_decode): the key is judged from its bits (ca_key_facts_get)
+ * and copied into the certificate field by field (ca_spki_copy).
+ */
 struct ca_subject_key {
-	X509_REQ		*req;		/* owned, or NULL */
 	X509_PUBKEY		*own;		/* owned, or NULL */
-	const X509_PUBKEY	*xpk;		/* the key: in req or own */
+	const X509_PUBKEY	*xpk;		/* the key: own, or in a
+						 * certificate (ca_spki_load) */
 	enum pol_key_type	 type;
 	int			 bits;
 	bool			 from_csr;
@@ -53,18 +58,20 @@ int	ca_input_der(const uint8_t *p, size_t len, const char *what,
     struct st_err *e);
 
 /*
- * A PKCS#10 request (RFC 2986): parsed, its self-signature verified, its
- * key judged by ca_subject_key_judge, its basicConstraints noted.
- * ST_E_BADCSR for anything wrong with it.
+ * A PKCS#10 request (RFC 2986): parsed and its self-signature verified
+ * without the OpenSSL key decoders (ca_csr_decode), its key judged, its
+ * basicConstraints noted.  ST_E_BADCSR for anything wrong with it.
  */
 int	ca_csr_load(const uint8_t *p, size_t len, struct ca_subject_key *out,
     struct st_err *e);
 /*
- * A SubjectPublicKeyInfo (PEM "PUBLIC KEY", base64 or DER).  With into,
- * it is decoded straight into that certificate's SubjectPublicKeyInfo
- * and out->xpk borrows it from there (one decode instead of two); if
- * that fails for want of memory, *into is set to NULL (see
- * ca_spki_install).
+ * A SubjectPublicKeyInfo (PEM "PUBLIC KEY", base64 or DER), read strictly
+ * and judged without decoding the key (out->own).  With into, the key is
+ * also decoded straight into that certificate's SubjectPublicKeyInfo, for
+ * callers that want a certificate holding a decoded key, and out->xpk
+ * borrows it from there; if that fails for want of memory, *into is set
+ * to NULL (see ca_spki_install).  Issuance uses neither: it copies
+ * out->own with ca_spki_copy.
  */
 int	ca_spki_load(const uint8_t *p, size_t len, X509 **into,
     struct ca_subject_key *out, struct st_err *e);
@@ -78,9 +85,11 @@ int	ca_serial_draw(uint8_t serial[CA_SERIAL_LEN], struct st_err *e);
 
 /*
  * Install a copy of src as (*x)'s subject public key, encoded and
- * decoded, without an EVP_PKEY round trip (hsm-notes.md section 4.1).
+ * decoded (d2i into the certificate), without an EVP_PKEY round trip.
  * ST_E_NOMEM with *x set to NULL (and leaked) when OpenSSL freed the
  * certificate's key on an allocation failure: never free it then.
+ * Issuance copies the fields instead (ca_spki_copy, ca/ca_int.h), which
+ * decodes nothing.
  */
 int	ca_spki_install(X509 **x, const X509_PUBKEY *src, struct st_err *e);
 
@@ -155,6 +164,13 @@ struct ca_engine {
 	size_t				 nspc;
 	struct ca_spc_map		 map;
 	char				*store_uri;
+	/*
+	 * Held around each write transaction, so that this process's
+	 * batches take turns on it instead of meeting in SQLite's busy
+	 * handler, which sleeps in steps of milliseconds; other processes
+	 * still meet there.
+	 */
+	pthread_mutex_t			 store_mu;
 	pthread_mutex_t			 mu;	/* guards what follows */
 	struct ca_scope_cache_ent	*cache;
 	size_t				 ncache;
@@ -170,6 +186,9 @@ struct ca_issuer *ca_engine_issuer(struct ca_engine *, const char *name);
 int	ca_engine_store_take(struct ca_engine *, struct store **out,
     struct st_err *e);
 void	ca_engine_store_put(struct ca_engine *, struct store *);
+/* Take and give back the turn to write to the store (store_mu). */
+void	ca_engine_store_lock(struct ca_engine *);
+void	ca_engine_store_unlock(struct ca_engine *);
 
 /*
  * pol_within_fn: the requested SPECs against the allowed ones, through

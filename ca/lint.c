@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca/ca.h"
+#include "ca/ca_int.h"
 
 /* Modes a rule applies in. */
 #define LM_ALL	0x3u
@@ -232,7 +234,7 @@ struct lint_state {
 	const X509			*iss;	/* the issuer (x for a root) */
 	bool				 root;
 	bool				 atis;
-	EVP_PKEY			*pk;	/* borrowed; NULL: bad key */
+	struct ca_key_facts		 kf;	/* the subject key */
 	struct lint_ext			 bc, ku, ski, aki, cp, crldp;
 	struct lint_ext			 tnl, jwt, ejwt;
 	ASN1_OCTET_STRING		*iss_ski;	/* the issuer's SKI */
@@ -334,6 +336,7 @@ obj_str(const ASN1_OBJECT *o, char *buf, size_t bufsz)
 /*
  * Find extension nid in x and decode it when OpenSSL knows its syntax.
  * A duplicate leaves val NULL (e_rfc5280_ext_duplicate reports it).
+ * The caller clears OpenSSL's error queue afterwards.
  */
 static void
 ext_find(const X509 *x, int nid, bool decode, struct lint_ext *le)
@@ -350,7 +353,6 @@ ext_find(const X509 *x, int nid, bool decode, struct lint_ext *le)
 	le->crit = X509_EXTENSION_get_critical(ext);
 	if (decode)
 		le->val = X509_get_ext_d2i(x, nid, &crit, NULL);
-	ERR_clear_error();
 }
 
 /* The data of present extension le of x. */
@@ -360,7 +362,10 @@ ext_data(const X509 *x, const struct lint_ext *le)
 	return X509_EXTENSION_get_data(X509_get_ext(x, le->idx));
 }
 
-/* Key types as CA_KEY_* bits; 0 for anything else. */
+/*
+ * The issuer's key type as CA_KEY_* bits (0 for anything else), from the
+ * EVP_PKEY OpenSSL decoded when it parsed the issuer certificate.
+ */
 static unsigned
 key_type(const EVP_PKEY *pk, char *desc, size_t descsz)
 {
@@ -893,24 +898,22 @@ r_rfc5280_subject_empty(struct lint_state *s)
 	return 0;
 }
 
-/* Section 4.1.2.7: the subject public key decodes and is a valid key. */
+/*
+ * Section 4.1.2.7: the subject public key decodes and is a valid key.
+ * EC keys on P-256 and P-384 are judged from their bits: an uncompressed
+ * point (RFC 5480 section 2.2) on the curve, which for these prime-order
+ * curves is the whole public-key check; other keys go through OpenSSL's
+ * decoder and EVP_PKEY_public_check (ca_key_facts_get).
+ */
 static int
 r_rfc5280_spki_decode(struct lint_state *s)
 {
-	EVP_PKEY_CTX	*pc;
-	int		 ok;
-
-	if (s->pk == NULL)
+	if (!s->kf.decodes)
 		return lint_fail(s, LR_rfc5280_spki_decode, "the subject "
-		    "public key does not decode");
-	if ((pc = EVP_PKEY_CTX_new_from_pkey(NULL, s->pk, NULL)) == NULL)
-		return ST_E_NOMEM;
-	ok = EVP_PKEY_public_check(pc);
-	EVP_PKEY_CTX_free(pc);
-	ERR_clear_error();
-	if (ok != 1)
+		    "public key does not decode (%s)", s->kf.why);
+	if (!s->kf.valid)
 		return lint_fail(s, LR_rfc5280_spki_decode, "the subject "
-		    "public key fails the public-key check");
+		    "public key fails the public-key check (%s)", s->kf.why);
 	return 0;
 }
 
@@ -945,20 +948,19 @@ r_rfc5480_ec_named_curve(struct lint_state *s)
 static int
 r_stica_spki_key_type(struct lint_state *s)
 {
-	char		desc[64];
 	unsigned	kt, allowed;
 
-	if (s->pk == NULL)
+	if (!s->kf.decodes)
 		return 0;
 	allowed = s->ctx->key_types != 0 ? s->ctx->key_types : CA_KEY_ALL;
-	kt = key_type(s->pk, desc, sizeof(desc));
+	kt = s->kf.type;
 	if (kt == 0)
 		return lint_fail(s, LR_stica_spki_key_type, "the subject key "
-		    "must be EC P-256, EC P-384 or RSA (%s)", desc);
+		    "must be EC P-256, EC P-384 or RSA (%s)", s->kf.desc);
 	if ((kt & allowed) == 0)
 		return lint_fail(s, LR_stica_spki_key_type, "the profile does "
 		    "not allow this subject key type (%s; allowed:%s%s%s)",
-		    desc, allowed & CA_KEY_EC_P256 ? " EC P-256" : "",
+		    s->kf.desc, allowed & CA_KEY_EC_P256 ? " EC P-256" : "",
 		    allowed & CA_KEY_EC_P384 ? " EC P-384" : "",
 		    allowed & CA_KEY_RSA ? " RSA" : "");
 	return 0;
@@ -968,12 +970,11 @@ r_stica_spki_key_type(struct lint_state *s)
 static int
 r_stica_rsa_key_size(struct lint_state *s)
 {
-	if (s->pk == NULL || !EVP_PKEY_is_a(s->pk, "RSA"))
+	if (!s->kf.decodes || s->kf.type != CA_KEY_RSA)
 		return 0;
-	if (EVP_PKEY_get_bits(s->pk) < 2048)
+	if (s->kf.bits < 2048)
 		return lint_fail(s, LR_stica_rsa_key_size, "an RSA subject key "
-		    "must have at least 2048 bits (%d bits)",
-		    EVP_PKEY_get_bits(s->pk));
+		    "must have at least 2048 bits (%d bits)", s->kf.bits);
 	return 0;
 }
 
@@ -1650,13 +1651,11 @@ r_atis_sig_alg(struct lint_state *s)
 static int
 r_atis_spki_p256(struct lint_state *s)
 {
-	char	desc[64];
-
-	if (s->pk == NULL)
+	if (!s->kf.decodes)
 		return 0;
-	if (key_type(s->pk, desc, sizeof(desc)) != CA_KEY_EC_P256)
+	if (s->kf.type != CA_KEY_EC_P256)
 		return lint_fail(s, LR_atis_spki_p256, "the subject key must "
-		    "be EC P-256 (%s)", desc);
+		    "be EC P-256 (%s)", s->kf.desc);
 	return 0;
 }
 
@@ -2039,6 +2038,21 @@ lint_ctx_check(const X509 *x, const struct ca_lint_ctx *ctx,
 	return 0;
 }
 
+/* The NIDs of the STIR extensions, looked up once (OBJ_txt2nid parses). */
+static int		nid_tnl = NID_undef, nid_jwt = NID_undef;
+static int		nid_ejwt = NID_undef;
+static pthread_once_t	nids_once = PTHREAD_ONCE_INIT;
+
+static void
+nids_init(void)
+{
+	ca_oids_register();
+	nid_tnl = OBJ_txt2nid(CA_OID_TNAUTHLIST);
+	nid_jwt = OBJ_txt2nid(CA_OID_JWTCLAIMS);
+	nid_ejwt = OBJ_txt2nid(CA_OID_EJWTCLAIMS);
+	ERR_clear_error();
+}
+
 /* Find and decode what several rules share. */
 static int
 lint_prepare(struct lint_state *s)
@@ -2047,11 +2061,13 @@ lint_prepare(struct lint_state *s)
 	ASN1_OCTET_STRING	*iss_ski;
 	int			 crit = -1, r;
 
-	ca_oids_register();
-	s->nid_tnl = OBJ_txt2nid(CA_OID_TNAUTHLIST);
-	s->nid_jwt = OBJ_txt2nid(CA_OID_JWTCLAIMS);
-	s->nid_ejwt = OBJ_txt2nid(CA_OID_EJWTCLAIMS);
-	s->pk = X509_get0_pubkey(s->x);
+	pthread_once(&nids_once, nids_init);
+	s->nid_tnl = nid_tnl;
+	s->nid_jwt = nid_jwt;
+	s->nid_ejwt = nid_ejwt;
+	if ((r = ca_key_facts_get(X509_get_X509_PUBKEY(s->x), true,
+	    &s->kf)) != 0)
+		return r;
 	ext_find(s->x, NID_basic_constraints, true, &s->bc);
 	ext_find(s->x, NID_key_usage, true, &s->ku);
 	ext_find(s->x, NID_subject_key_identifier, true, &s->ski);

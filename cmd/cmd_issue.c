@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +37,11 @@
 #include "store/store.h"
 
 #define ISSUE_MAX_INPUT	(1024 * 1024)
-#define BATCH_CHUNK	256
+#define BATCH_CHUNK	256	/* lines per chunk, one chunk in flight */
+#define PIPE_CHUNK	128	/* lines per chunk, PIPE_DEPTH in flight */
+#define PIPE_DEPTH	2
 #define MAX_LINE	(1024 * 1024)
+#define MAX_THREADS	16
 
 /* ------------------------------------------------------------------ */
 /* Shared                                                             */
@@ -392,12 +396,16 @@ help_issue_batch(FILE *f)
 	    "[--threads N]\n"
 	    "\n"
 	    "Issue one certificate per input line, as 'stica issue' would, in "
-	    "chunks of\n"
-	    "%d lines: one transaction records a chunk's intents, the HSM "
-	    "signs them on\n"
-	    "--threads threads (default 2), one transaction commits them.  "
-	    "Each input\n"
-	    "line is a JSON object:\n"
+	    "chunks:\n"
+	    "one transaction records a chunk's intents, the HSM signs them, "
+	    "one\n"
+	    "transaction commits them.  With --threads N (default: the online "
+	    "CPUs)\n"
+	    "above 1, two chunks of %d lines are in flight, one judged, built "
+	    "and\n"
+	    "signed while the other is recorded; with --threads 1 or --strict, "
+	    "one\n"
+	    "chunk of %d lines at a time.  Each input line is a JSON object:\n"
 	    "  {\"tnauthlist\": [\"tn:12025550100\"], \"pubkey\": \"<PEM or "
 	    "base64 SPKI>\"}\n"
 	    "  {\"tnauthlist\": [...], \"csr\": \"<PEM or base64 DER>\", "
@@ -433,10 +441,10 @@ help_issue_batch(FILE *f)
 	    "\n"
 	    "Exit status: 0 every line issued, 1 some lines failed, 2 an "
 	    "error or a\n"
-	    "--strict stop.\n", BATCH_CHUNK);
+	    "--strict stop.\n", PIPE_CHUNK, BATCH_CHUNK);
 }
 
-/* One input line of the current chunk. */
+/* One input line of a chunk. */
 struct bline {
 	size_t			 lineno;
 	int			 rc;	/* a bad line: why */
@@ -445,6 +453,23 @@ struct bline {
 	struct ca_tnauth	*l;
 	char			*key;	/* pubkey or csr text */
 	char			*reqkey;
+};
+
+/*
+ * A chunk of lines on its way through the engine: filled by the reading
+ * thread, issued by ca_issue_batch (on a worker thread when two chunks
+ * are in flight), then written out, in input order, by the reading
+ * thread.
+ */
+struct chunk {
+	struct bline		 lines[BATCH_CHUNK];
+	struct ca_batch_item	 items[BATCH_CHUNK];
+	size_t			 nlines;
+	size_t			 nitems;
+	unsigned		 threads;	/* for ca_issue_batch */
+	int			 rc;		/* the engine's error */
+	struct st_err		 err;
+	bool			 done;		/* issued; guarded by mu */
 };
 
 struct batch {
@@ -456,10 +481,28 @@ struct batch {
 	unsigned		 threads;
 	bool			 strict;
 	FILE			*out;
-	struct bline		 lines[BATCH_CHUNK];
-	struct ca_batch_item	 items[BATCH_CHUNK];
-	size_t			 nlines;
-	size_t			 nitems;
+	/*
+	 * Chunks in a ring, in input order: chunk number k lives in
+	 * slots[k % nslots].  [emitted, taken) are being issued,
+	 * [taken, submitted) wait for a worker, slot submitted is being
+	 * filled.  depth chunks are in flight at most.
+	 */
+	struct chunk		*slots;
+	size_t			 nslots;
+	size_t			 depth;
+	size_t			 chunk_lines;
+	size_t			 submitted;
+	size_t			 taken;
+	size_t			 emitted;
+	bool			 quit;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 work;	/* a chunk was submitted, or quit */
+	pthread_cond_t		 idle;	/* a chunk was issued */
+	pthread_t		 workers[PIPE_DEPTH];
+	size_t			 nworkers;
+	int			 rc;	/* the first engine error, in order */
+	struct st_err		 err;
+	bool			 stop;	/* --strict: a line failed */
 	size_t			 issued;
 	size_t			 already;
 	size_t			 failed;
@@ -607,14 +650,60 @@ out:
 	return rc;
 }
 
-/* Write one output line; 0 or ST_E_IO. */
+/*
+ * Is s written the same with and without JSON escaping, but for '\n'?
+ * (What jansson would escape: '"', '\\' and control characters.)
+ */
+static bool
+json_plain(const char *s, bool newlines)
+{
+	for (; *s != '\0'; s++)
+		if (*s == '"' || *s == '\\' || ((unsigned char)*s < 0x20 &&
+		    !(newlines && *s == '\n')))
+			return false;
+	return true;
+}
+
+/* s as the inside of a JSON string, where only '\n' needs escaping. */
+static int
+put_plain(FILE *f, const char *s)
+{
+	const char	*nl;
+
+	while ((nl = strchr(s, '\n')) != NULL) {
+		if (fwrite(s, 1, (size_t)(nl - s), f) != (size_t)(nl - s) ||
+		    fputs("\\n", f) == EOF)
+			return -1;
+		s = nl + 1;
+	}
+	return fputs(s, f) == EOF ? -1 : 0;
+}
+
+/*
+ * Write one output line; 0 or ST_E_IO.  A certificate line is written
+ * directly, byte for byte what jansson's json_dumps(JSON_COMPACT) gives
+ * for the same object (its PEM needs only its newlines escaped), which
+ * costs a tenth; other lines go through jansson.
+ */
 static int
 line_emit(struct batch *b, const struct bline *bl)
 {
-	json_t	*o;
-	char	*s = NULL;
-	int	 rc = ST_E_NOMEM;
+	const struct ca_issue_result	*r;
+	json_t				*o;
+	char				*s = NULL;
+	int				 rc = ST_E_NOMEM;
 
+	if (bl->rc == 0 && json_plain((r = &bl->item->res)->issuer, false) &&
+	    json_plain(r->pem, true)) {
+		if (fprintf(b->out, "{\"line\":%zu,\"serial\":\"%s\","
+		    "\"issuer\":\"%s\",%s\"certificate\":\"", bl->lineno,
+		    r->serial_hex, r->issuer, r->existing ?
+		    "\"already_issued\":true," : "") < 0 ||
+		    put_plain(b->out, r->pem) != 0 ||
+		    fputs("\"}\n", b->out) == EOF)
+			return ST_E_IO;
+		return 0;
+	}
 	if ((o = json_object()) == NULL ||
 	    json_object_set_new(o, "line", json_integer((json_int_t)
 	    bl->lineno)) != 0)
@@ -640,20 +729,27 @@ out:
 	return rc;
 }
 
+/* Issue the good lines of c: ca_issue_batch, its outcome kept in c. */
+static void
+chunk_issue(struct batch *b, struct chunk *c)
+{
+	st_err_clear(&c->err);
+	c->rc = c->nitems > 0 ? ca_issue_batch(b->g, c->items, c->nitems,
+	    c->threads, &c->err) : 0;
+}
+
 /*
- * Issue the chunk's good lines with ca_issue_batch, then report every
- * line in input order.  Returns 0, or the engine's error (e).
+ * Report every line of an issued chunk in input order and empty it.
+ * Returns 0 or ST_E_IO (e).
  */
 static int
-chunk_run(struct batch *b, struct st_err *e)
+chunk_emit(struct batch *b, struct chunk *c, struct st_err *e)
 {
 	size_t	i;
-	int	rc, wrc;
+	int	rc = 0, wrc;
 
-	rc = b->nitems > 0 ? ca_issue_batch(b->g, b->items, b->nitems,
-	    b->threads, e) : 0;
-	for (i = 0; i < b->nlines; i++) {
-		struct bline *bl = &b->lines[i];
+	for (i = 0; i < c->nlines; i++) {
+		struct bline *bl = &c->lines[i];
 
 		if (bl->rc == 0 && bl->item->rc != 0) {
 			bl->rc = bl->item->rc;
@@ -672,23 +768,124 @@ chunk_run(struct batch *b, struct st_err *e)
 			ca_issue_result_clear(&bl->item->res);
 		bline_clear(bl);
 	}
-	b->nlines = 0;
-	b->nitems = 0;
+	c->nlines = 0;
+	c->nitems = 0;
+	c->done = false;
 	progress(b, false);
 	return rc;
 }
 
-/* Take one input line into the chunk (parsing it). */
+/*
+ * A pipeline worker: issue submitted chunks, oldest first, until told
+ * to quit.  The engine is thread-safe; each chunk has its own store
+ * handle from the engine's pool, so two chunks' transactions simply
+ * take turns.
+ */
+static void *
+worker(void *arg)
+{
+	struct batch	*b = arg;
+	struct chunk	*c;
+
+	pthread_mutex_lock(&b->mu);
+	for (;;) {
+		while (b->taken == b->submitted && !b->quit)
+			pthread_cond_wait(&b->work, &b->mu);
+		if (b->taken == b->submitted)
+			break;
+		c = &b->slots[b->taken++ % b->nslots];
+		pthread_mutex_unlock(&b->mu);
+		chunk_issue(b, c);
+		pthread_mutex_lock(&b->mu);
+		c->done = true;
+		pthread_cond_broadcast(&b->idle);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+/*
+ * Write out the oldest chunks that are issued; with wait, block until
+ * at most upto chunks are still outstanding.  The first engine error
+ * (in input order) is kept in b->rc/err; in --strict mode a failed line
+ * sets b->stop.  Returns 0 or ST_E_IO (e).
+ */
+static int
+drain(struct batch *b, size_t upto, struct st_err *e)
+{
+	struct chunk	*c;
+	size_t		 i;
+	int		 rc = 0, wrc;
+
+	for (;;) {
+		pthread_mutex_lock(&b->mu);
+		while (b->submitted - b->emitted > upto &&
+		    !b->slots[b->emitted % b->nslots].done)
+			pthread_cond_wait(&b->idle, &b->mu);
+		if (b->emitted == b->submitted ||
+		    !b->slots[b->emitted % b->nslots].done) {
+			pthread_mutex_unlock(&b->mu);
+			return rc;
+		}
+		c = &b->slots[b->emitted % b->nslots];
+		pthread_mutex_unlock(&b->mu);
+		if (c->rc != 0 && b->rc == 0) {
+			b->rc = c->rc;
+			b->err = c->err;
+		}
+		for (i = 0; b->strict && i < c->nlines; i++)
+			if (c->lines[i].rc != 0 || (c->lines[i].item != NULL &&
+			    c->lines[i].item->rc != 0))
+				b->stop = true;
+		if ((wrc = chunk_emit(b, c, e)) != 0 && rc == 0)
+			rc = wrc;
+		pthread_mutex_lock(&b->mu);
+		b->emitted++;
+		pthread_mutex_unlock(&b->mu);
+	}
+}
+
+/*
+ * Hand the chunk being filled to the engine: on this thread when one
+ * chunk is in flight at a time, else to a worker.  A chunk issued on its
+ * own (the last, with nothing else outstanding) gets every thread.
+ */
+static void
+chunk_submit(struct batch *b, bool last)
+{
+	struct chunk	*c = &b->slots[b->submitted % b->nslots];
+
+	if (b->depth == 1) {
+		c->threads = b->threads;
+		chunk_issue(b, c);
+		pthread_mutex_lock(&b->mu);
+		c->done = true;
+		b->submitted++;
+		b->taken++;
+		pthread_mutex_unlock(&b->mu);
+		return;
+	}
+	pthread_mutex_lock(&b->mu);
+	c->threads = last && b->submitted == b->emitted ? b->threads :
+	    b->threads / (unsigned)b->depth > 0 ?
+	    b->threads / (unsigned)b->depth : 1;
+	b->submitted++;
+	pthread_cond_signal(&b->work);
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* Take one input line into the chunk being filled (parsing it). */
 static int
 chunk_add(struct batch *b, size_t lineno, const char *text, size_t len)
 {
-	struct bline	*bl = &b->lines[b->nlines++];
+	struct chunk	*c = &b->slots[b->submitted % b->nslots];
+	struct bline	*bl = &c->lines[c->nlines++];
 	char		 key[300];
 	int		 rc;
 
 	memset(bl, 0, sizeof(*bl));
 	bl->lineno = lineno;
-	bl->item = &b->items[b->nitems];
+	bl->item = &c->items[c->nitems];
 	if (len > MAX_LINE)
 		rc = st_err_set(&bl->err, ST_E_SYNTAX, "longer than %d bytes",
 		    MAX_LINE);
@@ -699,6 +896,8 @@ chunk_add(struct batch *b, size_t lineno, const char *text, size_t len)
 		ca_tnauth_free(bl->l);
 		bl->l = NULL;
 		bl->item = NULL;
+		if (b->strict)
+			b->stop = true;
 		return 0;
 	}
 	snprintf(key, sizeof(key), "%s:%zu", b->id, lineno);
@@ -710,8 +909,65 @@ chunk_add(struct batch *b, size_t lineno, const char *text, size_t len)
 	bl->item->req.profile = b->profile;
 	bl->item->req.issuer = b->issuer;
 	bl->item->req.request_key = bl->reqkey;
-	b->nitems++;
+	c->nitems++;
 	return 0;
+}
+
+/*
+ * Set up the chunks and, for two chunks in flight, the workers: with
+ * --threads 1 or --strict one chunk of BATCH_CHUNK lines at a time (its
+ * signatures on --threads threads); otherwise PIPE_DEPTH chunks of
+ * PIPE_CHUNK lines, so that one chunk's judging, building and signing
+ * run while another one's store transactions and fsyncs do.  Either way
+ * at most BATCH_CHUNK intents are pending at once.
+ */
+static int
+pipeline_start(struct batch *b)
+{
+	size_t	i;
+
+	b->depth = b->strict || b->threads < 2 ? 1 : PIPE_DEPTH;
+	b->chunk_lines = b->depth == 1 ? BATCH_CHUNK : PIPE_CHUNK;
+	b->nslots = b->depth + 1;
+	if ((b->slots = calloc(b->nslots, sizeof(*b->slots))) == NULL)
+		return ST_E_NOMEM;
+	if (b->depth == 1)
+		return 0;
+	for (i = 0; i < b->depth; i++) {
+		if (pthread_create(&b->workers[i], NULL, worker, b) != 0)
+			break;
+		b->nworkers++;
+	}
+	if (b->nworkers == 0) {
+		b->depth = 1;
+		b->chunk_lines = BATCH_CHUNK;
+	}
+	return 0;
+}
+
+/* Stop the workers (after the last chunk was drained) and free chunks. */
+static void
+pipeline_stop(struct batch *b)
+{
+	size_t	i, k;
+
+	pthread_mutex_lock(&b->mu);
+	b->quit = true;
+	pthread_cond_broadcast(&b->work);
+	pthread_mutex_unlock(&b->mu);
+	for (i = 0; i < b->nworkers; i++)
+		pthread_join(b->workers[i], NULL);
+	b->nworkers = 0;
+	for (i = 0; b->slots != NULL && i < b->nslots; i++) {
+		for (k = 0; k < b->slots[i].nlines; k++) {
+			if (b->slots[i].lines[k].item != NULL)
+				ca_issue_result_clear(
+				    &b->slots[i].lines[k].item->res);
+			bline_clear(&b->slots[i].lines[k]);
+		}
+	}
+	free(b->slots);
+	b->slots = NULL;
 }
 
 /*
@@ -817,13 +1073,21 @@ cmd_issue_batch(int argc, char **argv)
 	size_t			 cap = 0, lineno = 0, plen;
 	ssize_t			 len;
 	long			 th;
-	bool			 stop = false;
-	int			 ch, rc = 0, ex = EXIT_ERR, fd;
+	int			 ch, rc = 0, wrc, ex = EXIT_ERR, fd;
 
 	st_err_clear(&e);
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return report("issue-batch", &e, ST_E_NOMEM);
-	b->threads = 2;
+	if (pthread_mutex_init(&b->mu, NULL) != 0 ||
+	    pthread_cond_init(&b->work, NULL) != 0 ||
+	    pthread_cond_init(&b->idle, NULL) != 0) {
+		free(b);
+		return report("issue-batch", &e, ST_E_INTERNAL);
+	}
+	/* One signing thread per online CPU: hsm/ is thread-safe. */
+	th = sysconf(_SC_NPROCESSORS_ONLN);
+	b->threads = th < 1 ? 1 : th > MAX_THREADS ? MAX_THREADS :
+	    (unsigned)th;
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -854,7 +1118,7 @@ cmd_issue_batch(int argc, char **argv)
 			break;
 		case 't':
 			th = strtol(optarg, &end, 10);
-			if (*end != '\0' || th < 1 || th > 16) {
+			if (*end != '\0' || th < 1 || th > MAX_THREADS) {
 				ex = usage_err("issue-batch", "--threads: "
 				    "expected 1..16, got", optarg);
 				goto out;
@@ -932,9 +1196,14 @@ cmd_issue_batch(int argc, char **argv)
 		}
 	} else
 		b->out = stdout;
+	if ((rc = pipeline_start(b)) != 0) {
+		ex = report("issue-batch", &e, rc);
+		goto out;
+	}
 	b->tty = isatty(STDERR_FILENO) == 1;
 	clock_gettime(CLOCK_MONOTONIC, &b->start);
-	while (!stop && (len = getline(&line, &cap, in)) != -1) {
+	while (!b->stop && b->rc == 0 &&
+	    (len = getline(&line, &cap, in)) != -1) {
 		lineno++;
 		while (len > 0 && (line[len - 1] == '\n' ||
 		    line[len - 1] == '\r'))
@@ -943,22 +1212,27 @@ cmd_issue_batch(int argc, char **argv)
 			continue;
 		if ((rc = chunk_add(b, lineno, line, (size_t)len)) != 0)
 			break;
-		if (b->strict && b->lines[b->nlines - 1].rc != 0)
-			stop = true;
-		if (b->nlines == BATCH_CHUNK || stop) {
-			if ((rc = chunk_run(b, &e)) != 0)
+		if (b->slots[b->submitted % b->nslots].nlines ==
+		    b->chunk_lines || b->stop) {
+			chunk_submit(b, false);
+			/* A slot to fill next; --strict: this chunk's outcome. */
+			if ((rc = drain(b, b->depth == 1 ? 0 : b->depth,
+			    &e)) != 0)
 				break;
-			if (b->strict && b->failed > 0)
-				stop = true;
 		}
 	}
 	if (rc == 0 && ferror(in))
 		rc = st_err_set(&e, ST_E_IO, "%s: %s", input, strerror(errno));
-	if (rc == 0 && b->nlines > 0) {
-		rc = chunk_run(b, &e);
-		if (b->strict && b->failed > 0)
-			stop = true;
+	if (rc == 0 && b->rc == 0 &&
+	    b->slots[b->submitted % b->nslots].nlines > 0)
+		chunk_submit(b, true);
+	if ((wrc = drain(b, 0, &e)) != 0 && rc == 0)
+		rc = wrc;
+	if (b->rc != 0) {
+		rc = b->rc;
+		e = b->err;
 	}
+	pipeline_stop(b);
 	progress(b, true);
 	if (b->out != stdout && b->out != NULL) {
 		fd = fileno(b->out);
@@ -976,7 +1250,7 @@ cmd_issue_batch(int argc, char **argv)
 	summary(b);
 	if (rc != 0)
 		ex = report("issue-batch", &e, rc);
-	else if (stop) {
+	else if (b->stop) {
 		fprintf(stderr, "stica: issue-batch: --strict: stopped after "
 		    "line %zu, the chunk holding the first failed line\n",
 		    lineno);
@@ -985,11 +1259,13 @@ cmd_issue_batch(int argc, char **argv)
 		ex = b->failed > 0 ? EXIT_NO : 0;
 out:
 	if (b != NULL) {
-		while (b->nlines > 0)
-			bline_clear(&b->lines[--b->nlines]);
+		pipeline_stop(b);
 		if (b->out != NULL && b->out != stdout)
 			fclose(b->out);
 		ca_engine_free(b->g);
+		pthread_cond_destroy(&b->work);
+		pthread_cond_destroy(&b->idle);
+		pthread_mutex_destroy(&b->mu);
 	}
 	if (in != NULL && in != stdin)
 		fclose(in);
