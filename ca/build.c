@@ -350,9 +350,10 @@ ca_serial_draw(uint8_t serial[CA_SERIAL_LEN], struct st_err *e)
 		if (serial_rand.pid != getpid() ||
 		    serial_rand.off + CA_SERIAL_LEN > sizeof(serial_rand.buf)) {
 			serial_rand.pid = 0;
-			if (RAND_bytes(serial_rand.buf, sizeof(serial_rand.buf)) !=
-			    1)
-				return st_err_ossl(e, ST_E_CRYPTO, "RAND_bytes");
+			if (RAND_bytes(serial_rand.buf,
+			    sizeof(serial_rand.buf)) != 1)
+				return st_err_ossl(e, ST_E_CRYPTO,
+				    "RAND_bytes");
 			serial_rand.pid = getpid();
 			serial_rand.off = 0;
 		}
@@ -570,6 +571,40 @@ out:
  * 8226 section 9: "non-critical") and the claim constraints (section 8:
  * "non-critical").
  */
+/* The NIDs of the STIR extensions stica writes, looked up once. */
+static const char *const stir_oids[] = { CA_OID_TNAUTHLIST, CA_OID_JWTCLAIMS,
+	CA_OID_EJWTCLAIMS };
+static int		 stir_nids[3];
+static pthread_once_t	 stir_once = PTHREAD_ONCE_INIT;
+
+static void
+stir_nids_init(void)
+{
+	size_t	i;
+
+	ca_oids_register();
+	for (i = 0; i < 3; i++)
+		stir_nids[i] = OBJ_txt2nid(stir_oids[i]);
+	ERR_clear_error();
+}
+
+/*
+ * The object of oid: for the STIR extensions OpenSSL's registered one
+ * (static, never freed; ASN1_OBJECT_free ignores it), else a new one
+ * parsed from the dotted text.
+ */
+static ASN1_OBJECT *
+ext_obj(const char *oid)
+{
+	size_t	i;
+
+	pthread_once(&stir_once, stir_nids_init);
+	for (i = 0; i < 3; i++)
+		if (stir_nids[i] != NID_undef && strcmp(oid, stir_oids[i]) == 0)
+			return OBJ_nid2obj(stir_nids[i]);
+	return OBJ_txt2obj(oid, 1);
+}
+
 int
 ca_ext_der(X509 *x, const char *oid, const uint8_t *der, size_t len,
     struct st_err *e)
@@ -579,7 +614,7 @@ ca_ext_der(X509 *x, const char *oid, const uint8_t *der, size_t len,
 	X509_EXTENSION		*ext = NULL;
 	int			 rc = ST_E_INTERNAL;
 
-	if ((obj = OBJ_txt2obj(oid, 1)) == NULL ||
+	if ((obj = ext_obj(oid)) == NULL ||
 	    (os = ASN1_OCTET_STRING_new()) == NULL ||
 	    !ASN1_OCTET_STRING_set(os, der, (int)len) ||
 	    (ext = X509_EXTENSION_create_by_OBJ(NULL, obj, 0, os)) == NULL ||

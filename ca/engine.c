@@ -544,6 +544,12 @@ ca_engine_open(const struct st_config *cfg, struct ca_engine **out,
 		    "engine issues only what a policy allows", cfg->path);
 		goto out;
 	}
+	/*
+	 * The STIR OIDs are added to OpenSSL's object table here, before
+	 * any thread issues: adding them while another thread looks objects
+	 * up is a data race in OpenSSL 3.0 (found by ThreadSanitizer).
+	 */
+	ca_oids_register();
 	if ((rc = st_config_apply_env(cfg, e)) != 0 ||
 	    (rc = pol_load(cfg->policy, &g->pol, e)) != 0 ||
 	    (rc = spc_map_load(g, e)) != 0)

@@ -13,7 +13,10 @@
  *
  * The rules read the certificate through const accessors only and decode
  * each extension themselves: OpenSSL's cached extension flags belong to a
- * certificate that is still being built.
+ * certificate that is still being built.  The issuer is a finished
+ * certificate, so its cached flags and SKI serve.  The subject key is
+ * judged from its bits (ca_key_facts_get, ca/spki.c), without an
+ * EVP_PKEY for the EC keys STIR uses.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -237,7 +240,8 @@ struct lint_state {
 	struct ca_key_facts		 kf;	/* the subject key */
 	struct lint_ext			 bc, ku, ski, aki, cp, crldp;
 	struct lint_ext			 tnl, jwt, ejwt;
-	ASN1_OCTET_STRING		*iss_ski;	/* the issuer's SKI */
+	const ASN1_OCTET_STRING		*iss_ski;	/* the issuer's SKI */
+	ASN1_OCTET_STRING		*own_ski;	/* a root's, owned */
 	struct ca_tnauth		*tn;	/* NULL: absent or bad */
 	struct ca_scope			*scope;
 	struct st_err			 tn_err;
@@ -393,6 +397,36 @@ key_type(const EVP_PKEY *pk, char *desc, size_t descsz)
 	(void)snprintf(desc, descsz, "%s", EVP_PKEY_get0_type_name(pk) !=
 	    NULL ? EVP_PKEY_get0_type_name(pk) : "unknown key type");
 	return 0;
+}
+
+/*
+ * key_type of a decoded issuer key, read from its AlgorithmIdentifier
+ * when that settles it (id-ecPublicKey with a namedCurve, rsaEncryption:
+ * what the decoder made of them), which spares the provider queries.
+ */
+static unsigned
+issuer_key_type(const X509 *iss, const EVP_PKEY *ik, char *desc,
+    size_t descsz)
+{
+	ASN1_OBJECT	*aobj = NULL;
+	X509_ALGOR	*palg = NULL;
+	const void	*pval = NULL;
+	int		 ptype = V_ASN1_UNDEF, nid, cnid;
+
+	if (X509_PUBKEY_get0_param(&aobj, NULL, NULL, &palg,
+	    X509_get_X509_PUBKEY(iss)) != 1)
+		return key_type(ik, desc, descsz);
+	nid = OBJ_obj2nid(aobj);
+	if (nid == NID_X9_62_id_ecPublicKey && palg != NULL) {
+		X509_ALGOR_get0(NULL, &ptype, &pval, palg);
+		cnid = ptype == V_ASN1_OBJECT ? OBJ_obj2nid(pval) : NID_undef;
+		if (cnid == NID_X9_62_prime256v1 || cnid == NID_secp384r1) {
+			(void)snprintf(desc, descsz, "EC %s", OBJ_nid2sn(cnid));
+			return cnid == NID_X9_62_prime256v1 ? CA_KEY_EC_P256 :
+			    CA_KEY_EC_P384;
+		}
+	}
+	return key_type(ik, desc, descsz);
 }
 
 /* Content octets of the DER encoding of an INTEGER; 0 on error. */
@@ -636,7 +670,7 @@ r_rfc5280_sig_alg_issuer_key(struct lint_state *s)
 	if (ik == NULL)
 		return lint_fail(s, LR_rfc5280_sig_alg_issuer_key, "the "
 		    "issuer's public key does not decode (%s)", ob);
-	kt = key_type(ik, kd, sizeof(kd));
+	kt = issuer_key_type(s->iss, ik, kd, sizeof(kd));
 	if (kt == CA_KEY_EC_P256 && nid == NID_ecdsa_with_SHA256)
 		return 0;
 	if (kt == CA_KEY_EC_P384 && nid == NID_ecdsa_with_SHA384)
@@ -720,22 +754,24 @@ r_rfc5280_issuer_name(struct lint_state *s)
 static int
 r_rfc5280_issuer_is_ca(struct lint_state *s)
 {
-	BASIC_CONSTRAINTS	*bc;
-	ASN1_BIT_STRING		*ku;
-	int			 crit = -1, bad = 0;
+	X509		*iss = (X509 *)(uintptr_t)s->iss;
+	uint32_t	 fl;
+	int		 bad = 0;
 
 	if (s->root)
 		return 0;
-	bc = X509_get_ext_d2i(s->iss, NID_basic_constraints, &crit, NULL);
-	if (bc == NULL || !bc->ca)
+	/*
+	 * The issuer is a finished certificate, so OpenSSL's cached reading
+	 * of its extensions serves (X509_get_ext_d2i's rules: a duplicate
+	 * or a bad encoding counts as absent and as invalid).
+	 */
+	fl = X509_get_extension_flags(iss);
+	if ((fl & EXFLAG_BCONS) == 0 || (fl & EXFLAG_CA) == 0)
 		bad = 1;
-	BASIC_CONSTRAINTS_free(bc);
-	crit = -1;
-	ku = X509_get_ext_d2i(s->iss, NID_key_usage, &crit, NULL);
-	if (bad == 0 && ((ku != NULL && !ASN1_BIT_STRING_get_bit(ku, 5)) ||
-	    (ku == NULL && crit != -1)))
+	else if ((fl & EXFLAG_KUSAGE) != 0 ?
+	    (X509_get_key_usage(iss) & KU_KEY_CERT_SIGN) == 0 :
+	    X509_get_ext_by_NID(iss, NID_key_usage, -1) >= 0)
 		bad = 2;
-	ASN1_BIT_STRING_free(ku);
 	ERR_clear_error();
 	if (bad == 1)
 		return lint_fail(s, LR_rfc5280_issuer_is_ca, "the issuer is "
@@ -2058,8 +2094,7 @@ static int
 lint_prepare(struct lint_state *s)
 {
 	const ASN1_OCTET_STRING	*os;
-	ASN1_OCTET_STRING	*iss_ski;
-	int			 crit = -1, r;
+	int			 r;
 
 	pthread_once(&nids_once, nids_init);
 	s->nid_tnl = nid_tnl;
@@ -2077,14 +2112,19 @@ lint_prepare(struct lint_state *s)
 	ext_find(s->x, s->nid_tnl, false, &s->tnl);
 	ext_find(s->x, s->nid_jwt, false, &s->jwt);
 	ext_find(s->x, s->nid_ejwt, false, &s->ejwt);
-	if (s->root)
-		s->iss_ski = s->ski.val != NULL ?
+	/*
+	 * A root is its own issuer and still being built: its SKI is the one
+	 * just decoded.  An issuer is a finished certificate: its SKI as
+	 * OpenSSL decoded it once (X509_get_ext_d2i's rules, a duplicate or
+	 * a bad encoding give none).
+	 */
+	if (s->root) {
+		s->own_ski = s->ski.val != NULL ?
 		    ASN1_OCTET_STRING_dup(s->ski.val) : NULL;
-	else {
-		iss_ski = X509_get_ext_d2i(s->iss, NID_subject_key_identifier,
-		    &crit, NULL);
-		s->iss_ski = iss_ski;
-	}
+		s->iss_ski = s->own_ski;
+	} else
+		s->iss_ski = X509_get0_subject_key_id(
+		    (X509 *)(uintptr_t)s->iss);
 	if (s->tnl.idx >= 0) {
 		os = ext_data(s->x, &s->tnl);
 		r = ca_tnauth_decode(ASN1_STRING_get0_data(os),
@@ -2110,7 +2150,7 @@ lint_release(struct lint_state *s)
 	AUTHORITY_KEYID_free(s->aki.val);
 	CERTIFICATEPOLICIES_free(s->cp.val);
 	CRL_DIST_POINTS_free(s->crldp.val);
-	ASN1_OCTET_STRING_free(s->iss_ski);
+	ASN1_OCTET_STRING_free(s->own_ski);
 	ca_tnauth_free(s->tn);
 	ca_scope_free(s->scope);
 }

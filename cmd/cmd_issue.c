@@ -1215,7 +1215,7 @@ cmd_issue_batch(int argc, char **argv)
 		if (b->slots[b->submitted % b->nslots].nlines ==
 		    b->chunk_lines || b->stop) {
 			chunk_submit(b, false);
-			/* A slot to fill next; --strict: this chunk's outcome. */
+			/* A slot to fill next; --strict: this chunk's end. */
 			if ((rc = drain(b, b->depth == 1 ? 0 : b->depth,
 			    &e)) != 0)
 				break;
