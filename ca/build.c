@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The certificate builder of the issuance engine (docs/issuance.md):
- * reading requests (PKCS#10, RFC 2986, or a bare SubjectPublicKeyInfo,
- * RFC 5280 section 4.1.2.7) and judging their keys (RFC 5480 named
- * curves P-256 and P-384, RSA of 2048 bits or more), CSPRNG serials
- * (RFC 5280 section 4.1.2.2), the subject key copied without an EVP_PKEY
- * round trip (hsm-notes.md section 4.1), the extensions stica issues
- * (RFC 5280 sections 4.2.1.1-4.2.1.13, RFC 8226 sections 8-9, RFC 9118),
- * and the after-signing check that the signed tbsCertificate is the one
- * that was linted and recorded (anchors.md section 1.3).
+ * The certificate builder of the issuance engine (docs/issuance.md) and
+ * the key ceremonies (docs/ceremony.md): reading requests (PKCS#10, RFC
+ * 2986, or a bare SubjectPublicKeyInfo, RFC 5280 section 4.1.2.7) and
+ * judging their keys (RFC 5480 named curves P-256 and P-384, RSA of 2048
+ * bits or more), CSPRNG serials (RFC 5280 section 4.1.2.2), key
+ * identifiers and the signature algorithm of an HSM key, the extensions
+ * stica writes (RFC 5280 sections 4.2.1.1-4.2.1.13, RFC 8226 sections
+ * 8-9, RFC 9118), the after-signing check that the signed tbsCertificate
+ * is the one that was linted and recorded (anchors.md section 1.3), and
+ * PEM text.  The subject key is copied into a certificate without an
+ * EVP_PKEY round trip by ca_spki_copy (ca/spki.c, hsm-notes.md 4.1).
  */
 #include <limits.h>
 #include <pthread.h>
@@ -18,9 +20,11 @@
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
@@ -228,70 +232,9 @@ out:
 	return rc;
 }
 
-/*
- * SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier,
- * subjectPublicKey BIT STRING } (RFC 5280 section 4.1): its shape, with
- * the same templates X509_PUBKEY uses but without decoding the key.
- */
-static bool
-spki_shape_ok(const uint8_t *der, size_t len)
-{
-	const unsigned char	*p = der, *end;
-	X509_ALGOR		*a = NULL;
-	ASN1_BIT_STRING		*b = NULL;
-	long			 clen;
-	int			 tag, cls, r;
-	bool			 ok = false;
-
-	r = ASN1_get_object(&p, &clen, &tag, &cls, (long)len);
-	if ((r & 0x80) != 0 || r == 0x21 || tag != V_ASN1_SEQUENCE ||
-	    cls != V_ASN1_UNIVERSAL || clen != (long)(der + len - p))
-		goto out;
-	end = p + clen;
-	if ((a = d2i_X509_ALGOR(NULL, &p, end - p)) == NULL ||
-	    (b = d2i_ASN1_BIT_STRING(NULL, &p, end - p)) == NULL || p != end)
-		goto out;
-	ok = true;
-out:
-	ERR_clear_error();
-	X509_ALGOR_free(a);
-	ASN1_BIT_STRING_free(b);
-	return ok;
-}
-
-/*
- * Decode SubjectPublicKeyInfo DER straight into (*x)'s own X509_PUBKEY,
- * so the certificate holds the key both encoded and decoded (what
- * X509_set_pubkey gives, without its EVP_PKEY round trip).  Issuance
- * does not need the decoded key and copies the fields instead
- * (ca_spki_copy).  d2i with reuse keeps the object when it succeeds;
- * when it fails, OpenSSL has freed the X509_PUBKEY that *x still points
- * to, so *x is abandoned (set to NULL and leaked) rather than freed
- * twice.  The shape is checked first, so only an allocation failure can
- * take that path.
- */
-static int
-spki_into(X509 **x, const uint8_t *der, size_t len, const char *what,
-    struct st_err *e)
-{
-	X509_PUBKEY		*dst = X509_get_X509_PUBKEY(*x);
-	const unsigned char	*p = der;
-
-	if (!spki_shape_ok(der, len))
-		return st_err_set(e, ST_E_BADCSR, "%s: RFC 5280 section "
-		    "4.1.2.7: not one SubjectPublicKeyInfo", what);
-	if (dst == NULL || d2i_X509_PUBKEY(&dst, &p, (long)len) !=
-	    X509_get_X509_PUBKEY(*x) || p != der + len) {
-		*x = NULL;
-		ERR_clear_error();
-		return ST_E_NOMEM;
-	}
-	return 0;
-}
-
 int
-ca_spki_load(const uint8_t *p, size_t len, X509 **into,
-    struct ca_subject_key *out, struct st_err *e)
+ca_spki_load(const uint8_t *p, size_t len, struct ca_subject_key *out,
+    struct st_err *e)
 {
 	struct st_err	 se;
 	uint8_t		*der = NULL;
@@ -310,16 +253,7 @@ ca_spki_load(const uint8_t *p, size_t len, X509 **into,
 		goto out;
 	}
 	out->xpk = out->own;
-	if ((rc = key_judge(out, "public key", e)) != 0)
-		goto out;
-	if (into != NULL) {
-		if ((rc = spki_into(into, der, dlen, "public key", e)) != 0)
-			goto out;
-		out->xpk = X509_get_X509_PUBKEY(*into);
-		X509_PUBKEY_free(out->own);
-		out->own = NULL;
-	}
-	rc = 0;
+	rc = key_judge(out, "public key", e);
 out:
 	if (rc != 0)
 		ca_subject_key_clear(out);
@@ -380,20 +314,6 @@ ca_serial_hex(const uint8_t *serial, size_t len, char *buf)
 	buf[2 * len] = '\0';
 }
 
-/* Install a copy of src as (*x)'s SubjectPublicKeyInfo (see spki_into). */
-int
-ca_spki_install(X509 **x, const X509_PUBKEY *src, struct st_err *e)
-{
-	unsigned char	*der = NULL;
-	int		 len, rc;
-
-	if ((len = i2d_X509_PUBKEY(src, &der)) <= 0)
-		return st_err_ossl(e, ST_E_CRYPTO, "SubjectPublicKeyInfo");
-	rc = spki_into(x, der, (size_t)len, "subject key", e);
-	OPENSSL_free(der);
-	return rc;
-}
-
 /* SHA-1, fetched once: EVP_sha1() makes EVP_Digest fetch it per call. */
 static EVP_MD		*sha1_md;
 static pthread_once_t	 sha1_once = PTHREAD_ONCE_INIT;
@@ -417,6 +337,70 @@ ca_key_id(const X509_PUBKEY *xpk, uint8_t md[20], struct st_err *e)
 	    sha1_md : EVP_sha1(), NULL))
 		return st_err_ossl(e, ST_E_CRYPTO, "key identifier");
 	return 0;
+}
+
+int
+ca_issuer_ski(X509 *issuer, ASN1_OCTET_STRING **out, struct st_err *e)
+{
+	const ASN1_OCTET_STRING	*ski;
+	uint8_t			 md[20];
+	int			 rc;
+
+	*out = NULL;
+	if ((ski = X509_get0_subject_key_id(issuer)) != NULL) {
+		if ((*out = ASN1_OCTET_STRING_dup(ski)) == NULL)
+			return ST_E_NOMEM;
+		return 0;
+	}
+	ERR_clear_error();
+	if ((rc = ca_key_id(X509_get_X509_PUBKEY(issuer), md, e)) != 0)
+		return rc;
+	if ((*out = ASN1_OCTET_STRING_new()) == NULL ||
+	    !ASN1_OCTET_STRING_set(*out, md, sizeof(md))) {
+		ASN1_OCTET_STRING_free(*out);
+		*out = NULL;
+		return ST_E_NOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Asked once per key: the TBS carries the algorithm before it is linted
+ * (and, in issuance, recorded), so it must be what X509_sign_ctx will set.
+ */
+int
+ca_key_sigalg(struct hsm_key *k, X509_ALGOR **out, struct st_err *e)
+{
+	EVP_MD_CTX		*mctx = NULL;
+	EVP_PKEY_CTX		*pctx;
+	OSSL_PARAM		 params[2];
+	unsigned char		 buf[128];
+	const unsigned char	*p = buf;
+	int			 rc = ST_E_INTERNAL;
+
+	*out = NULL;
+	if ((mctx = EVP_MD_CTX_new()) == NULL) {
+		rc = ST_E_NOMEM;
+		goto out;
+	}
+	if ((rc = hsm_key_sign_init(k, mctx, e)) != 0)
+		goto out;
+	params[0] = OSSL_PARAM_construct_octet_string(
+	    OSSL_SIGNATURE_PARAM_ALGORITHM_ID, buf, sizeof(buf));
+	params[1] = OSSL_PARAM_construct_end();
+	if ((pctx = EVP_MD_CTX_get_pkey_ctx(mctx)) == NULL ||
+	    !EVP_PKEY_CTX_get_params(pctx, params) ||
+	    !OSSL_PARAM_modified(&params[0]) ||
+	    (*out = d2i_X509_ALGOR(NULL, &p, (long)params[0].return_size)) ==
+	    NULL) {
+		rc = st_err_ossl(e, ST_E_HSM, "key '%s': the signature "
+		    "algorithm identifier", hsm_key_label(k));
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_MD_CTX_free(mctx);
+	return rc;
 }
 
 static int
@@ -473,7 +457,8 @@ out:
 /*
  * RFC 5280 sections 4.2.1.2 and 4.2.1.1: SKI = SHA-1 of the subject key
  * (method 1), AKI keyIdentifier = the issuer's SKI, which RFC 9060
- * section 7 uses to pair each certificate of an x5u chain with the next.
+ * section 7 uses to pair each certificate of an x5u chain with the next;
+ * a self-signed root's AKI is its own SKI.
  */
 int
 ca_ext_key_ids(X509 *x, const uint8_t ski[20], const ASN1_OCTET_STRING *aki,
@@ -490,7 +475,8 @@ ca_ext_key_ids(X509 *x, const uint8_t ski[20], const ASN1_OCTET_STRING *aki,
 		goto out;
 	rc = ST_E_NOMEM;
 	if ((akid = AUTHORITY_KEYID_new()) == NULL ||
-	    (akid->keyid = ASN1_OCTET_STRING_dup(aki)) == NULL)
+	    (akid->keyid = ASN1_OCTET_STRING_dup(aki != NULL ? aki : os)) ==
+	    NULL)
 		goto out;
 	rc = ext_add(x, NID_authority_key_identifier, akid, 0, e);
 out:
@@ -530,9 +516,15 @@ out:
 	return rc;
 }
 
-/* RFC 5280 section 4.2.1.13: one DistributionPoint with one URI. */
+/*
+ * RFC 5280 section 4.2.1.13: one DistributionPoint with one URI.  RFC
+ * 5280 says to omit cRLIssuer when the issuer signs its own CRLs;
+ * ATIS-1000080 v005 section 6.4.1 requires one "that matches the DN of
+ * the issuer of the CRL", which the caller then gives.
+ */
 int
-ca_ext_crldp(X509 *x, const char *url, struct st_err *e)
+ca_ext_crldp(X509 *x, const char *url, const X509_NAME *crl_issuer,
+    struct st_err *e)
 {
 	CRL_DIST_POINTS	*dps = NULL;
 	DIST_POINT	*dp = NULL;
@@ -554,6 +546,16 @@ ca_ext_crldp(X509 *x, const char *url, struct st_err *e)
 	if (!sk_GENERAL_NAME_push(dp->distpoint->name.fullname, gn))
 		goto out;
 	gn = NULL;
+	if (crl_issuer != NULL) {
+		if ((dp->CRLissuer = GENERAL_NAMES_new()) == NULL ||
+		    (gn = GENERAL_NAME_new()) == NULL ||
+		    (gn->d.dirn = X509_NAME_dup(crl_issuer)) == NULL)
+			goto out;
+		gn->type = GEN_DIRNAME;
+		if (!sk_GENERAL_NAME_push(dp->CRLissuer, gn))
+			goto out;
+		gn = NULL;
+	}
 	if (!sk_DIST_POINT_push(dps, dp))
 		goto out;
 	dp = NULL;

@@ -339,13 +339,19 @@ enum ca_cert_kind {
  * What the linter needs besides the certificate.  Everything is borrowed
  * for the duration of the call.  issuer NULL means a self-issued root:
  * the certificate is its own issuer (signature algorithm from its own key,
- * AKI optional and then equal to its own SKI, no TNAuthList required).
+ * judged from its bits when the certificate holds no decoded key; AKI
+ * optional and then equal to its own SKI, no TNAuthList required).
+ * ceremony marks a key ceremony's root or intermediate (docs/ceremony.md):
+ * its TNAuthList, when it has one, may hold any entries (kind is not
+ * consulted), and an intermediate without one is a plain CA rather than
+ * a delegate CA that lacks its scope.
  */
 struct ca_lint_ctx {
 	enum ca_lint_mode	 mode;
 	enum ca_cert_kind	 kind;		/* applies when a TNAuthList is
 						   expected */
 	bool			 ca;		/* delegate CA certificate */
+	bool			 ceremony;	/* a key ceremony's CA */
 	const X509		*issuer;	/* issuing CA certificate */
 	const X509 *const	*above;		/* CAs above, issuer first; n_above
 						   0 means just the issuer */

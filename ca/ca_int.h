@@ -224,6 +224,12 @@ int	ca_spki_decode(const uint8_t *der, size_t len, X509_PUBKEY **out,
  */
 int	ca_spki_copy(X509 *x, const X509_PUBKEY *src, struct st_err *e);
 /*
+ * The same into any SubjectPublicKeyInfo, such as a request's
+ * (X509_REQ_get_X509_PUBKEY) or a fresh X509_PUBKEY's.
+ */
+int	ca_pubkey_copy(X509_PUBKEY *dst, const X509_PUBKEY *src,
+    struct st_err *e);
+/*
  * An EVP_PKEY of xpk's key for verifying, the fast way for EC P-256 and
  * P-384 (the domain parameters copied from a key made once, then the
  * point), else through OpenSSL's decoder.  ST_E_BADCSR when it does not

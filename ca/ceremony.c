@@ -14,12 +14,15 @@
  * by a CA key).
  *
  * Certificates follow RFC 5280 section 4 and the ATIS-1000080 section
- * 6.4.1 CA profile (stir-facts.md section 5.1): v3, a 136-bit positive
- * random serial, SKI by RFC 5280 section 4.2.1.2 method (1), AKI = the
- * issuer's SKI, critical basicConstraints cA=TRUE, critical keyUsage
+ * 6.4.1 CA profile (stir-facts.md section 5.1): v3, a positive random
+ * serial of 17 octets, SKI by RFC 5280 section 4.2.1.2 method (1), AKI =
+ * the issuer's SKI, critical basicConstraints cA=TRUE, critical keyUsage
  * keyCertSign (+ cRLSign unless crl-sign: false), ecdsa-with-SHA256 for
  * P-256 and ecdsa-with-SHA384 for P-384 keys.  The subject public key is
  * the HSM key's SubjectPublicKeyInfo copied as it is (hsm-notes.md 4.1).
+ * They are built with the issuance engine's builder (ca/build.c) and
+ * linted before they are signed (docs/lint.md); CRLs are built as
+ * ca/crl.c builds them.
  */
 #include <errno.h>
 #include <limits.h>
@@ -37,17 +40,17 @@
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "ca/build_int.h"
 #include "ca/ca.h"
+#include "ca/ca_int.h"
 #include "common/config.h"
 #include "common/yaml.h"
 #include "hsm/hsm.h"
 
 #define CER_MAXFILE	(1024 * 1024)
-#define SERIAL_BYTES	17	/* 136 bits, as Boulder; RFC 5280 allows 20 */
 #define LABEL_MAX	64
 
 static const char *const type_names[] = { "root", "intermediate", "csr",
@@ -85,7 +88,7 @@ struct revoked {
 	ASN1_INTEGER	*serial;
 	char		*serial_hex;
 	int64_t		 date;
-	int		 reason;	/* -1: no reasonCode extension */
+	int		 reason;	/* 0: no reasonCode extension */
 };
 
 struct ca_ceremony {
@@ -116,6 +119,8 @@ struct ca_ceremony {
 	int64_t			 pathlen;	/* -1: absent */
 	bool			 crl_sign;
 	struct ca_tnauth	*tnauth;
+	uint8_t			*tnauth_der;	/* its DER (ca_tnauth_encode) */
+	size_t			 tnauth_len;
 	char			*crl_url;
 	char			**policies;
 	size_t			 npolicies;
@@ -154,6 +159,7 @@ ca_ceremony_free(struct ca_ceremony *c)
 	for (i = 0; i < NSUBJ; i++)
 		free(c->subj[i]);
 	ca_tnauth_free(c->tnauth);
+	OPENSSL_free(c->tnauth_der);
 	free(c->crl_url);
 	for (i = 0; i < c->npolicies; i++)
 		free(c->policies[i]);
@@ -293,38 +299,18 @@ check_rules(const struct st_yaml_node *m, const char *name,
 }
 
 static int
-get_str(const struct st_yaml_node *map, const char *key, char **out,
-    struct st_err *e)
-{
-	const struct st_yaml_node	*n;
-	const char			*s;
-	int				 rc;
-
-	*out = NULL;
-	if ((n = st_yaml_get(map, key)) == NULL)
-		return 0;
-	if ((rc = st_yaml_str(n, &s, e)) != 0)
-		return rc;
-	if ((*out = strdup(s)) == NULL)
-		return ST_E_NOMEM;
-	return 0;
-}
-
-static int
 get_path(const struct ca_ceremony *c, const struct st_yaml_node *map,
     const char *key, char **out, struct st_err *e)
 {
-	const struct st_yaml_node	*n;
-	const char			*s;
-	int				 rc;
+	const char	*s;
+	int		 rc;
 
 	*out = NULL;
-	if ((n = st_yaml_get(map, key)) == NULL)
-		return 0;
-	if ((rc = st_yaml_str(n, &s, e)) != 0)
+	if ((rc = st_yaml_get0_str(map, key, &s, e)) != 0 || s == NULL)
 		return rc;
 	if (s[0] == '\0')
-		return st_yaml_err(n, e, ST_E_SYNTAX, "'%s': empty path", key);
+		return st_yaml_err(st_yaml_get(map, key), e, ST_E_SYNTAX,
+		    "'%s': empty path", key);
 	if ((*out = st_path_resolve(c->dir, s)) == NULL)
 		return ST_E_NOMEM;
 	return 0;
@@ -363,7 +349,7 @@ load_pkcs11(struct ca_ceremony *c, const struct st_yaml_node *m,
 	if ((rc = st_yaml_check_map(m, "pkcs11", pkcs11_keys, pkcs11_req,
 	    e)) != 0 ||
 	    (rc = get_path(c, m, "module", &c->module, e)) != 0 ||
-	    (rc = get_str(m, "pin-env", &c->pin_env, e)) != 0 ||
+	    (rc = st_yaml_get1_str(m, "pin-env", &c->pin_env, e)) != 0 ||
 	    (rc = get_path(c, m, "softhsm2-conf", &c->softhsm2_conf, e)) != 0)
 		return rc;
 	n = st_yaml_get(m, "token");
@@ -407,7 +393,7 @@ load_key(struct ca_ceremony *c, const struct st_yaml_node *m,
 	int				 rc, idx = 0;
 
 	if ((rc = st_yaml_check_map(m, "key", key_keys, key_req, e)) != 0 ||
-	    (rc = get_str(m, "label", &c->label, e)) != 0 ||
+	    (rc = st_yaml_get1_str(m, "label", &c->label, e)) != 0 ||
 	    (rc = check_label(st_yaml_get(m, "label"), c->label, e)) != 0)
 		return rc;
 	if ((n = st_yaml_get(m, "type")) != NULL &&
@@ -472,7 +458,7 @@ load_signing_key(struct ca_ceremony *c, const struct st_yaml_node *m,
 
 	if ((rc = st_yaml_check_map(m, "signing-key", sk_keys, sk_keys,
 	    e)) != 0 ||
-	    (rc = get_str(m, "label", &c->sign_label, e)) != 0 ||
+	    (rc = st_yaml_get1_str(m, "label", &c->sign_label, e)) != 0 ||
 	    (rc = check_label(st_yaml_get(m, "label"), c->sign_label, e)) !=
 	    0 ||
 	    (rc = get_path(c, m, "certificate", &c->issuer_path, e)) != 0)
@@ -595,7 +581,8 @@ load_subject(struct ca_ceremony *c, const struct st_yaml_node *m,
 	for (i = 0; i < NSUBJ; i++) {
 		if ((n = st_yaml_get(m, subj_attrs[i].key)) == NULL)
 			continue;
-		if ((rc = get_str(m, subj_attrs[i].key, &c->subj[i], e)) != 0)
+		if ((rc = st_yaml_get1_str(m, subj_attrs[i].key, &c->subj[i],
+		    e)) != 0)
 			return rc;
 		len = strlen(c->subj[i]);
 		if (i != SUBJ_C && (len == 0 || len > subj_attrs[i].max))
@@ -661,8 +648,7 @@ load_tnauth(struct ca_ceremony *c, const struct st_yaml_node *n,
     struct st_err *e)
 {
 	struct st_err	 te;
-	uint8_t		*der = NULL;
-	size_t		 i, len;
+	size_t		 i;
 	const char	*s;
 	int		 rc = ST_E_INTERNAL;
 
@@ -687,14 +673,14 @@ load_tnauth(struct ca_ceremony *c, const struct st_yaml_node *n,
 		}
 	}
 	st_err_clear(&te);
-	if ((rc = ca_tnauth_encode(c->tnauth, &der, &len, &te)) != 0) {
+	if ((rc = ca_tnauth_encode(c->tnauth, &c->tnauth_der, &c->tnauth_len,
+	    &te)) != 0) {
 		rc = st_yaml_err(n, e, rc, "'tnauthlist': %s",
 		    st_err_str(&te, rc));
 		goto out;
 	}
 	rc = check_scope(c, n, e);
 out:
-	OPENSSL_free(der);
 	return rc;
 }
 
@@ -809,7 +795,7 @@ load_profile(struct ca_ceremony *c, const struct st_yaml_node *m,
 	if ((n = st_yaml_get(m, "tnauthlist")) != NULL &&
 	    (rc = load_tnauth(c, n, e)) != 0)
 		return rc;
-	if ((rc = get_str(m, "crl-url", &c->crl_url, e)) != 0)
+	if ((rc = st_yaml_get1_str(m, "crl-url", &c->crl_url, e)) != 0)
 		return rc;
 	if (c->crl_url != NULL && strncmp(c->crl_url, "http://", 7) != 0 &&
 	    strncmp(c->crl_url, "https://", 8) != 0)
@@ -906,7 +892,6 @@ load_crl(struct ca_ceremony *c, const struct st_yaml_node *m,
 		it = rl->items[i];
 		r = &c->revoked[i];
 		c->nrevoked = i + 1;
-		r->reason = -1;
 		if ((rc = st_yaml_check_map(it, "revoked", rev_keys, rev_req,
 		    e)) != 0 ||
 		    (rc = parse_serial(st_yaml_get(it, "serial"), r, e)) != 0 ||
@@ -920,9 +905,7 @@ load_crl(struct ca_ceremony *c, const struct st_yaml_node *m,
 		if ((n = st_yaml_get(it, "reason")) != NULL) {
 			if ((rc = st_yaml_enum(n, reason_names, &idx, e)) != 0)
 				return rc;
-			/* RFC 5280 5.3.1: omit rather than unspecified. */
-			r->reason = reason_codes[idx] == 0 ? -1 :
-			    reason_codes[idx];
+			r->reason = reason_codes[idx];
 		}
 		for (j = 0; j < i; j++)
 			if (ASN1_INTEGER_cmp(c->revoked[j].serial, r->serial) ==
@@ -1093,6 +1076,7 @@ struct run {
 	struct hsm_key		*signkey;
 	const uint8_t		*spki;	/* subject's, borrowed */
 	size_t			 spki_len;
+	X509_PUBKEY		*xpk;	/* spki's fields, not decoded */
 	/* Encoded outputs (PEM), written at the very end. */
 	char			*pem_pubkey;
 	char			*pem_cert;
@@ -1127,32 +1111,6 @@ fingerprint(const uint8_t *p, size_t len, char *buf, size_t bufsz)
 	for (i = 0; i < mdlen && o + 3 < bufsz; i++)
 		o += (size_t)snprintf(buf + o, bufsz - o, "%s%02X",
 		    i > 0 ? ":" : "", md[i]);
-}
-
-/* PEM-encode DER under label into a malloc'd string. */
-static int
-pem_encode(const char *label, const uint8_t *der, size_t len, char **out)
-{
-	BIO	*b;
-	char	*p;
-	long	 n;
-	int	 rc = ST_E_CRYPTO;
-
-	*out = NULL;
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
-		return ST_E_NOMEM;
-	if (PEM_write_bio(b, label, "", der, (long)len) > 0 &&
-	    (n = BIO_get_mem_data(b, &p)) > 0) {
-		if ((*out = malloc((size_t)n + 1)) == NULL)
-			rc = ST_E_NOMEM;
-		else {
-			memcpy(*out, p, (size_t)n);
-			(*out)[n] = '\0';
-			rc = 0;
-		}
-	}
-	BIO_free(b);
-	return rc;
 }
 
 static void
@@ -1190,23 +1148,20 @@ print_key(struct run *r, struct hsm_key *k)
 	    hsm_keytype_name(hsm_key_type(k)));
 	fprintf(r->t, "  key URI:     %s\n", hsm_key_uri(k));
 	fprintf(r->t, "  SPKI SHA-256: %s\n", fp);
-	if (pem_encode("PUBLIC KEY", spki, len, &pem) == 0)
+	if (ca_pem_encode("PUBLIC KEY", spki, len, &pem) == 0)
 		fputs(pem, r->t);
 	free(pem);
 }
 
-static int
+static void
 print_cert(struct run *r, const X509 *x, const uint8_t *der, size_t len,
-    char **pem, struct st_err *e)
+    const char *pem)
 {
 	const ASN1_INTEGER	*sn;
 	BIGNUM			*bn;
 	char			*hex, fp[128], t1[32], t2[32];
 	int64_t			 nb, na;
-	int			 rc;
 
-	if ((rc = pem_encode("CERTIFICATE", der, len, pem)) != 0)
-		return st_err_set(e, rc, "cannot PEM-encode the certificate");
 	sn = X509_get0_serialNumber(x);
 	bn = ASN1_INTEGER_to_BN(sn, NULL);
 	hex = bn != NULL ? BN_bn2hex(bn) : NULL;
@@ -1222,128 +1177,13 @@ print_cert(struct run *r, const X509 *x, const uint8_t *der, size_t len,
 	fprintf(r->t, "    %-12s %s\n", "not before:", t1);
 	fprintf(r->t, "    %-12s %s\n", "not after:", t2);
 	fprintf(r->t, "    %-12s %s\n", "SHA-256:", fp);
-	fputs(*pem, r->t);
+	fputs(pem, r->t);
 	OPENSSL_free(hex);
 	BN_free(bn);
-	return 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* Building                                                           */
-
-/* Install a DER SubjectPublicKeyInfo into dst by copying its fields. */
-static int
-spki_copy(X509_PUBKEY *dst, const uint8_t *spki, size_t len,
-    struct st_err *e)
-{
-	X509_PUBKEY		*src = NULL;
-	const unsigned char	*p = spki, *bits;
-	const ASN1_OBJECT	*alg;
-	const void		*pval;
-	ASN1_OBJECT		*nalg = NULL;
-	void			*npval = NULL;
-	unsigned char		*nbits = NULL;
-	X509_ALGOR		*a;
-	int			 ptype, blen, rc = ST_E_INTERNAL;
-
-	if ((src = d2i_X509_PUBKEY(NULL, &p, (long)len)) == NULL) {
-		rc = st_err_ossl(e, ST_E_CRYPTO, "bad SubjectPublicKeyInfo");
-		goto out;
-	}
-	if (!X509_PUBKEY_get0_param(NULL, &bits, &blen, &a, src)) {
-		rc = st_err_ossl(e, ST_E_CRYPTO, "SubjectPublicKeyInfo");
-		goto out;
-	}
-	X509_ALGOR_get0(&alg, &ptype, &pval, a);
-	if ((nalg = OBJ_dup(alg)) == NULL ||
-	    (nbits = OPENSSL_memdup(bits, (size_t)blen)) == NULL) {
-		rc = ST_E_NOMEM;
-		goto out;
-	}
-	if (ptype == V_ASN1_OBJECT)
-		npval = OBJ_dup(pval);
-	else if (ptype == V_ASN1_SEQUENCE)
-		npval = ASN1_STRING_dup(pval);
-	if ((ptype == V_ASN1_OBJECT || ptype == V_ASN1_SEQUENCE) &&
-	    npval == NULL) {
-		rc = ST_E_NOMEM;
-		goto out;
-	}
-	if (!X509_PUBKEY_set0_param(dst, nalg, ptype, npval, nbits, blen)) {
-		rc = st_err_ossl(e, ST_E_CRYPTO, "X509_PUBKEY_set0_param");
-		goto out;
-	}
-	nalg = NULL;
-	npval = NULL;
-	nbits = NULL;
-	rc = 0;
-out:
-	if (npval != NULL) {
-		if (ptype == V_ASN1_OBJECT)
-			ASN1_OBJECT_free(npval);
-		else
-			ASN1_STRING_free(npval);
-	}
-	ASN1_OBJECT_free(nalg);
-	OPENSSL_free(nbits);
-	X509_PUBKEY_free(src);
-	return rc;
-}
-
-/*
- * RFC 5280 section 4.2.1.2 method (1): the SHA-1 of the BIT STRING
- * subjectPublicKey (without tag, length and unused-bits count).
- */
-static int
-ski_of(const uint8_t *spki, size_t len, ASN1_OCTET_STRING **out,
-    struct st_err *e)
-{
-	X509_PUBKEY		*xpk = NULL;
-	const unsigned char	*p = spki, *bits;
-	uint8_t			 md[20];
-	unsigned int		 mdlen = sizeof(md);
-	int			 blen, rc = ST_E_INTERNAL;
-
-	*out = NULL;
-	if ((xpk = d2i_X509_PUBKEY(NULL, &p, (long)len)) == NULL ||
-	    !X509_PUBKEY_get0_param(NULL, &bits, &blen, NULL, xpk) ||
-	    !EVP_Digest(bits, (size_t)blen, md, &mdlen, EVP_sha1(), NULL)) {
-		rc = st_err_ossl(e, ST_E_CRYPTO, "subject key identifier");
-		goto out;
-	}
-	if ((*out = ASN1_OCTET_STRING_new()) == NULL ||
-	    !ASN1_OCTET_STRING_set(*out, md, (int)mdlen)) {
-		ASN1_OCTET_STRING_free(*out);
-		*out = NULL;
-		rc = ST_E_NOMEM;
-		goto out;
-	}
-	rc = 0;
-out:
-	X509_PUBKEY_free(xpk);
-	return rc;
-}
-
-/* The issuer's SKI: its extension, or computed from its key. */
-static int
-issuer_ski(X509 *issuer, ASN1_OCTET_STRING **out, struct st_err *e)
-{
-	const ASN1_OCTET_STRING	*ski;
-	unsigned char		*der = NULL;
-	int			 len, rc;
-
-	*out = NULL;
-	if ((ski = X509_get0_subject_key_id(issuer)) != NULL) {
-		if ((*out = ASN1_OCTET_STRING_dup(ski)) == NULL)
-			return ST_E_NOMEM;
-		return 0;
-	}
-	if ((len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(issuer), &der)) <= 0)
-		return st_err_ossl(e, ST_E_CRYPTO, "issuer public key");
-	rc = ski_of(der, (size_t)len, out, e);
-	OPENSSL_free(der);
-	return rc;
-}
 
 static X509_NAME *
 build_name(const struct ca_ceremony *c)
@@ -1366,228 +1206,135 @@ build_name(const struct ca_ceremony *c)
 	return n;
 }
 
-/* Append a critical or non-critical extension built from value. */
-static int
-ext_add(STACK_OF(X509_EXTENSION) **sk, int nid, void *value, int crit,
-    struct st_err *e)
-{
-	if (X509V3_add1_i2d(sk, nid, value, crit, X509V3_ADD_APPEND) != 1)
-		return st_err_ossl(e, ST_E_CRYPTO, "extension %s",
-		    OBJ_nid2sn(nid));
-	return 0;
-}
-
-static int
-ext_tnauth(STACK_OF(X509_EXTENSION) **sk, const struct ca_tnauth *l,
-    struct st_err *e)
-{
-	ASN1_OBJECT		*obj = NULL;
-	ASN1_OCTET_STRING	*os = NULL;
-	X509_EXTENSION		*ext = NULL;
-	uint8_t			*der = NULL;
-	size_t			 len;
-	int			 rc = ST_E_INTERNAL;
-
-	if ((rc = ca_tnauth_encode(l, &der, &len, e)) != 0)
-		goto out;
-	if ((obj = OBJ_txt2obj(CA_OID_TNAUTHLIST, 1)) == NULL ||
-	    (os = ASN1_OCTET_STRING_new()) == NULL ||
-	    !ASN1_OCTET_STRING_set(os, der, (int)len) ||
-	    (ext = X509_EXTENSION_create_by_OBJ(NULL, obj, 0, os)) == NULL ||
-	    (*sk == NULL && (*sk = sk_X509_EXTENSION_new_null()) == NULL) ||
-	    !sk_X509_EXTENSION_push(*sk, ext)) {
-		rc = st_err_ossl(e, ST_E_CRYPTO, "TNAuthList extension");
-		goto out;
-	}
-	ext = NULL;
-	rc = 0;
-out:
-	X509_EXTENSION_free(ext);
-	ASN1_OCTET_STRING_free(os);
-	ASN1_OBJECT_free(obj);
-	OPENSSL_free(der);
-	return rc;
-}
-
-static int
-ext_crldp(STACK_OF(X509_EXTENSION) **sk, const char *url, struct st_err *e)
-{
-	CRL_DIST_POINTS		*dps = NULL;
-	DIST_POINT		*dp = NULL;
-	GENERAL_NAME		*gn = NULL;
-	ASN1_IA5STRING		*uri = NULL;
-	int			 rc = ST_E_NOMEM;
-
-	if ((dps = sk_DIST_POINT_new_null()) == NULL ||
-	    (dp = DIST_POINT_new()) == NULL ||
-	    (dp->distpoint = DIST_POINT_NAME_new()) == NULL ||
-	    (dp->distpoint->name.fullname = GENERAL_NAMES_new()) == NULL ||
-	    (gn = GENERAL_NAME_new()) == NULL ||
-	    (uri = ASN1_IA5STRING_new()) == NULL ||
-	    !ASN1_STRING_set(uri, url, -1))
-		goto out;
-	dp->distpoint->type = 0;
-	GENERAL_NAME_set0_value(gn, GEN_URI, uri);
-	uri = NULL;
-	if (!sk_GENERAL_NAME_push(dp->distpoint->name.fullname, gn))
-		goto out;
-	gn = NULL;
-	if (!sk_DIST_POINT_push(dps, dp))
-		goto out;
-	dp = NULL;
-	rc = ext_add(sk, NID_crl_distribution_points, dps, 0, e);
-out:
-	ASN1_IA5STRING_free(uri);
-	GENERAL_NAME_free(gn);
-	DIST_POINT_free(dp);
-	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
-	return rc;
-}
-
-static int
-ext_policies(STACK_OF(X509_EXTENSION) **sk, char **oids, size_t n,
-    struct st_err *e)
-{
-	CERTIFICATEPOLICIES	*cp = NULL;
-	POLICYINFO		*pi = NULL;
-	size_t			 i;
-	int			 rc = ST_E_NOMEM;
-
-	if ((cp = sk_POLICYINFO_new_null()) == NULL)
-		goto out;
-	for (i = 0; i < n; i++) {
-		if ((pi = POLICYINFO_new()) == NULL)
-			goto out;
-		ASN1_OBJECT_free(pi->policyid);
-		if ((pi->policyid = OBJ_txt2obj(oids[i], 1)) == NULL ||
-		    !sk_POLICYINFO_push(cp, pi))
-			goto out;
-		pi = NULL;
-	}
-	rc = ext_add(sk, NID_certificate_policies, cp, 0, e);
-out:
-	POLICYINFO_free(pi);
-	sk_POLICYINFO_pop_free(cp, POLICYINFO_free);
-	return rc;
-}
-
 /*
- * The CA extensions, in this order: basicConstraints (critical, cA TRUE,
- * pathLen; RFC 5280 4.2.1.9), keyUsage (critical, keyCertSign and
- * optionally cRLSign; 4.2.1.3), then for certificates SKI (4.2.1.2) and
- * AKI (4.2.1.1), certificate policies (4.2.1.4), CRL distribution point
- * (4.2.1.13), and TNAuthList (RFC 8226 section 9, non-critical).
+ * The CA extensions (ca/build.c), in this order: basicConstraints
+ * (critical, cA TRUE, pathLen; RFC 5280 4.2.1.9), keyUsage (critical,
+ * keyCertSign and optionally cRLSign; 4.2.1.3), then for certificates SKI
+ * (4.2.1.2) and AKI (4.2.1.1; a root's is its own SKI), certificate
+ * policies (4.2.1.4), CRL distribution point (4.2.1.13), and TNAuthList
+ * (RFC 8226 section 9, non-critical).  A request's are added to a
+ * scratch certificate, whose list becomes the extensionRequest.
  */
 static int
-build_exts(const struct ca_ceremony *c, const uint8_t *spki, size_t spki_len,
-    X509 *issuer, bool for_csr, STACK_OF(X509_EXTENSION) **out,
-    struct st_err *e)
+add_exts(const struct ca_ceremony *c, X509 *x, const X509_PUBKEY *xpk,
+    bool for_csr, struct st_err *e)
 {
-	STACK_OF(X509_EXTENSION)	*sk = NULL;
-	BASIC_CONSTRAINTS		*bc = NULL;
-	ASN1_BIT_STRING			*ku = NULL;
-	ASN1_OCTET_STRING		*ski = NULL;
-	AUTHORITY_KEYID			*akid = NULL;
-	int				 rc = ST_E_NOMEM;
+	ASN1_OCTET_STRING	*aki = NULL;
+	uint8_t			 ski[20];
+	unsigned		 ku = 1u << 5;		/* keyCertSign */
+	int			 rc;
 
-	*out = NULL;
-	if ((bc = BASIC_CONSTRAINTS_new()) == NULL)
+	if (c->crl_sign)
+		ku |= 1u << 6;				/* cRLSign */
+	if ((rc = ca_ext_basic_constraints(x, true, (int)c->pathlen,
+	    e)) != 0 || (rc = ca_ext_key_usage(x, ku, e)) != 0)
 		goto out;
-	bc->ca = 0xff;
-	if (c->pathlen >= 0 && ((bc->pathlen = ASN1_INTEGER_new()) == NULL ||
-	    !ASN1_INTEGER_set_int64(bc->pathlen, c->pathlen)))
+	if (!for_csr && ((rc = ca_key_id(xpk, ski, e)) != 0 ||
+	    (c->issuer != NULL && (rc = ca_issuer_ski(c->issuer, &aki,
+	    e)) != 0) || (rc = ca_ext_key_ids(x, ski, aki, e)) != 0))
 		goto out;
-	if ((rc = ext_add(&sk, NID_basic_constraints, bc, 1, e)) != 0)
+	if (c->npolicies > 0 && (rc = ca_ext_policies(x,
+	    (const char *const *)c->policies, c->npolicies, e)) != 0)
 		goto out;
-	rc = ST_E_NOMEM;
-	if ((ku = ASN1_BIT_STRING_new()) == NULL ||
-	    !ASN1_BIT_STRING_set_bit(ku, 5, 1) ||
-	    (c->crl_sign && !ASN1_BIT_STRING_set_bit(ku, 6, 1)))
+	if (c->crl_url != NULL &&
+	    (rc = ca_ext_crldp(x, c->crl_url, NULL, e)) != 0)
 		goto out;
-	if ((rc = ext_add(&sk, NID_key_usage, ku, 1, e)) != 0)
+	if (c->tnauth_der != NULL && (rc = ca_ext_der(x, CA_OID_TNAUTHLIST,
+	    c->tnauth_der, c->tnauth_len, e)) != 0)
 		goto out;
-	if (!for_csr) {
-		if ((rc = ski_of(spki, spki_len, &ski, e)) != 0 ||
-		    (rc = ext_add(&sk, NID_subject_key_identifier, ski, 0,
-		    e)) != 0)
-			goto out;
-		rc = ST_E_NOMEM;
-		if ((akid = AUTHORITY_KEYID_new()) == NULL)
-			goto out;
-		if (issuer == NULL) {
-			if ((akid->keyid = ASN1_OCTET_STRING_dup(ski)) == NULL)
-				goto out;
-		} else if ((rc = issuer_ski(issuer, &akid->keyid, e)) != 0)
-			goto out;
-		if ((rc = ext_add(&sk, NID_authority_key_identifier, akid, 0,
-		    e)) != 0)
-			goto out;
-	}
-	if (c->npolicies > 0 &&
-	    (rc = ext_policies(&sk, c->policies, c->npolicies, e)) != 0)
-		goto out;
-	if (c->crl_url != NULL && (rc = ext_crldp(&sk, c->crl_url, e)) != 0)
-		goto out;
-	if (c->tnauth != NULL && (rc = ext_tnauth(&sk, c->tnauth, e)) != 0)
-		goto out;
-	*out = sk;
-	sk = NULL;
 	rc = 0;
 out:
-	sk_X509_EXTENSION_pop_free(sk, X509_EXTENSION_free);
-	BASIC_CONSTRAINTS_free(bc);
-	ASN1_BIT_STRING_free(ku);
-	ASN1_OCTET_STRING_free(ski);
-	AUTHORITY_KEYID_free(akid);
+	ASN1_OCTET_STRING_free(aki);
 	return rc;
 }
 
-/* A positive serial of SERIAL_BYTES random bytes, high bit clear. */
-static int
-random_serial(ASN1_INTEGER **out, struct st_err *e)
-{
-	uint8_t	 buf[SERIAL_BYTES];
-	BIGNUM	*bn = NULL;
-	int	 rc = ST_E_INTERNAL;
+/* What a ceremony signs: a certificate, a request or a CRL. */
+struct signed_type {
+	const char	*what;			/* in messages */
+	const char	*label;			/* PEM */
+	const ASN1_ITEM	*(*item)(void);
+	int		(*sign)(void *, EVP_MD_CTX *);
+};
 
-	*out = NULL;
-	do {
-		if (RAND_bytes(buf, sizeof(buf)) != 1) {
-			rc = st_err_ossl(e, ST_E_CRYPTO, "RAND_bytes");
-			goto out;
-		}
-		buf[0] &= 0x7f;
-		BN_free(bn);
-		if ((bn = BN_bin2bn(buf, sizeof(buf), NULL)) == NULL) {
-			rc = ST_E_NOMEM;
-			goto out;
-		}
-	} while (BN_is_zero(bn));
-	if ((*out = BN_to_ASN1_INTEGER(bn, NULL)) == NULL) {
-		rc = ST_E_NOMEM;
+static int
+sign_cert(void *x, EVP_MD_CTX *mctx)
+{
+	return X509_sign_ctx(x, mctx);
+}
+
+static int
+sign_req(void *q, EVP_MD_CTX *mctx)
+{
+	return X509_REQ_sign_ctx(q, mctx);
+}
+
+static int
+sign_crl(void *crl, EVP_MD_CTX *mctx)
+{
+	return X509_CRL_sign_ctx(crl, mctx);
+}
+
+static const struct signed_type st_cert = { "certificate", "CERTIFICATE",
+	X509_it, sign_cert };
+static const struct signed_type st_req = { "request",
+	"CERTIFICATE REQUEST", X509_REQ_it, sign_req };
+static const struct signed_type st_crl = { "CRL", "X509 CRL", X509_CRL_it,
+	sign_crl };
+
+/*
+ * Sign obj with k through the hsm provider (hsm_key_sign_init), then
+ * encode it and decode that DER again, so that what is checked, printed
+ * and written is what a relying party reads.  The caller owns *der
+ * (OPENSSL_malloc'd), *pem (malloc'd) and *fin (free with t->item).
+ */
+static int
+sign_redecode(const struct signed_type *t, struct hsm_key *k, void *obj,
+    uint8_t **der, size_t *len, char **pem, void **fin, struct st_err *e)
+{
+	EVP_MD_CTX		*mctx = NULL;
+	const unsigned char	*p;
+	int			 n, rc = ST_E_NOMEM;
+
+	*der = NULL;
+	*len = 0;
+	*pem = NULL;
+	*fin = NULL;
+	if ((mctx = EVP_MD_CTX_new()) == NULL)
+		goto out;
+	if ((rc = hsm_key_sign_init(k, mctx, e)) != 0)
+		goto out;
+	if (t->sign(obj, mctx) <= 0) {
+		rc = st_err_ossl(e, ST_E_HSM, "signing the %s", t->what);
+		goto out;
+	}
+	if ((n = ASN1_item_i2d(obj, der, t->item())) <= 0) {
+		*der = NULL;
+		rc = st_err_ossl(e, ST_E_CRYPTO, "encoding the %s", t->what);
+		goto out;
+	}
+	*len = (size_t)n;
+	p = *der;
+	if ((*fin = ASN1_item_d2i(NULL, &p, n, t->item())) == NULL) {
+		rc = st_err_ossl(e, ST_E_CRYPTO, "re-decoding the %s",
+		    t->what);
+		goto out;
+	}
+	if ((rc = ca_pem_encode(t->label, *der, *len, pem)) != 0) {
+		rc = st_err_set(e, rc, "cannot PEM-encode the %s", t->what);
 		goto out;
 	}
 	rc = 0;
 out:
-	BN_free(bn);
-	OPENSSL_cleanse(buf, sizeof(buf));
+	if (rc != 0) {
+		OPENSSL_free(*der);
+		*der = NULL;
+		*len = 0;
+		ASN1_item_free(*fin, t->item());
+		*fin = NULL;
+	}
+	ERR_clear_error();
+	EVP_MD_CTX_free(mctx);
 	return rc;
-}
-
-static int
-time_set(ASN1_TIME **t, int64_t v)
-{
-	*t = ASN1_TIME_set(NULL, (time_t)v);
-	return *t != NULL ? 0 : ST_E_NOMEM;
-}
-
-/* Sign with an HSM key through the provider (hsm_key_sign_init). */
-static int
-sign_init(struct hsm_key *k, EVP_MD_CTX **mctx, struct st_err *e)
-{
-	if ((*mctx = EVP_MD_CTX_new()) == NULL)
-		return ST_E_NOMEM;
-	return hsm_key_sign_init(k, *mctx, e);
 }
 
 /*
@@ -1635,26 +1382,73 @@ out:
 }
 
 /*
- * Root and intermediate: build the TBSCertificate, sign it in the HSM,
- * re-decode what was signed and check it: signature with the issuer's
- * public key, subject key equal to the intended one, and a chain.
+ * Lint the certificate before it is signed (docs/lint.md), as issuance
+ * does, and keep the TBS that was linted (*tbs, OPENSSL_malloc'd) to
+ * compare with the one signed.  The TBS carries the AlgorithmIdentifier
+ * the signing key produces first; OpenSSL 3.0 has no setter for it, so it
+ * is written through the pointer X509_get0_tbs_sigalg returns into x
+ * (ours), and X509_sign_ctx later writes the same value (ca/issue.c does
+ * the same).  A root is linted as self-issued, an intermediate against
+ * its issuer alone, both as ceremony certificates (ca_lint_ctx).
+ */
+static int
+lint_cert(struct run *r, X509 *x, struct hsm_key *signer, uint8_t **tbs,
+    size_t *tbs_len, struct st_err *e)
+{
+	struct ca_lint_ctx	 lc;
+	X509_ALGOR		*alg = NULL;
+	int			 n, rc;
+
+	*tbs = NULL;
+	*tbs_len = 0;
+	if ((rc = ca_key_sigalg(signer, &alg, e)) != 0)
+		goto out;
+	if (!X509_ALGOR_copy((X509_ALGOR *)(uintptr_t)X509_get0_tbs_sigalg(x),
+	    alg)) {
+		rc = ST_E_NOMEM;
+		goto out;
+	}
+	memset(&lc, 0, sizeof(lc));
+	lc.mode = CA_LINT_RFC9060;
+	lc.ca = true;
+	lc.ceremony = true;
+	lc.issuer = r->c->issuer;
+	if ((rc = ca_lint_cert(x, &lc, e)) != 0)
+		goto out;
+	if ((n = i2d_re_X509_tbs(x, tbs)) <= 0) {
+		*tbs = NULL;
+		rc = st_err_ossl(e, ST_E_CRYPTO, "encoding the TBS");
+		goto out;
+	}
+	*tbs_len = (size_t)n;
+	fprintf(r->t, "  lint:        ok (docs/lint.md)\n");
+	rc = 0;
+out:
+	ERR_clear_error();
+	X509_ALGOR_free(alg);
+	return rc;
+}
+
+/*
+ * Root and intermediate: build the TBSCertificate, lint it, sign it in
+ * the HSM, re-decode what was signed and check it: the TBS that was
+ * linted, the signature with the issuer's public key, the subject key
+ * equal to the intended one, and a chain.
  */
 static int
 make_cert(struct run *r, struct st_err *e)
 {
-	struct ca_ceremony		*c = r->c;
-	X509				*x = NULL, *fin = NULL;
-	X509_NAME			*subj = NULL;
-	ASN1_INTEGER			*serial = NULL;
-	ASN1_TIME			*nb = NULL, *na = NULL;
-	STACK_OF(X509_EXTENSION)	*exts = NULL;
-	EVP_MD_CTX			*mctx = NULL;
-	struct hsm_key			*signer;
-	X509				*anchor;
-	uint8_t				*der = NULL, *pk = NULL;
-	const unsigned char		*p;
-	int				 len, pklen, i, rc = ST_E_NOMEM;
-	bool				 root = c->type == CA_CEREMONY_ROOT;
+	struct ca_ceremony	*c = r->c;
+	X509			*x = NULL, *fin = NULL;
+	X509_NAME		*subj = NULL;
+	struct hsm_key		*signer;
+	X509			*anchor;
+	uint8_t			 serial[CA_SERIAL_LEN];
+	uint8_t			*der = NULL, *pk = NULL, *tbs = NULL;
+	size_t			 len, tbs_len;
+	void			*obj;
+	int			 pklen, rc = ST_E_NOMEM;
+	bool			 root = c->type == CA_CEREMONY_ROOT;
 
 	signer = root ? r->newkey : r->signkey;
 	step(r, "build the %s certificate and sign it with key '%s'",
@@ -1665,40 +1459,25 @@ make_cert(struct run *r, struct st_err *e)
 	    !X509_set_issuer_name(x, root ? subj :
 	    X509_get_subject_name(c->issuer)))
 		goto out;
-	if ((rc = random_serial(&serial, e)) != 0)
+	if ((rc = ca_serial_draw(serial, e)) != 0)
 		goto out;
 	rc = ST_E_NOMEM;
-	if (!X509_set_serialNumber(x, serial) ||
-	    time_set(&nb, c->not_before) != 0 ||
-	    time_set(&na, c->not_after) != 0 || !X509_set1_notBefore(x, nb) ||
-	    !X509_set1_notAfter(x, na))
+	if (!ASN1_STRING_set(X509_get_serialNumber(x), serial,
+	    sizeof(serial)) ||
+	    ASN1_TIME_set(X509_getm_notBefore(x), (time_t)c->not_before) ==
+	    NULL ||
+	    ASN1_TIME_set(X509_getm_notAfter(x), (time_t)c->not_after) == NULL)
 		goto out;
-	if ((rc = spki_copy(X509_get_X509_PUBKEY(x), r->spki, r->spki_len,
-	    e)) != 0 ||
-	    (rc = build_exts(c, r->spki, r->spki_len, root ? NULL : c->issuer,
-	    false, &exts, e)) != 0)
+	if ((rc = ca_spki_copy(x, r->xpk, e)) != 0 ||
+	    (rc = add_exts(c, x, r->xpk, false, e)) != 0 ||
+	    (rc = lint_cert(r, x, signer, &tbs, &tbs_len, e)) != 0 ||
+	    (rc = sign_redecode(&st_cert, signer, x, &der, &len, &r->pem_cert,
+	    &obj, e)) != 0)
 		goto out;
-	for (i = 0; i < sk_X509_EXTENSION_num(exts); i++)
-		if (!X509_add_ext(x, sk_X509_EXTENSION_value(exts, i), -1)) {
-			rc = ST_E_NOMEM;
-			goto out;
-		}
-	if ((rc = sign_init(signer, &mctx, e)) != 0)
-		goto out;
-	if (X509_sign_ctx(x, mctx) <= 0) {
-		rc = st_err_ossl(e, ST_E_HSM, "signing the certificate");
-		goto out;
-	}
-	if ((len = i2d_X509(x, &der)) <= 0) {
-		rc = st_err_ossl(e, ST_E_CRYPTO, "encoding the certificate");
-		goto out;
-	}
-	p = der;
-	if ((fin = d2i_X509(NULL, &p, len)) == NULL) {
-		rc = st_err_ossl(e, ST_E_CRYPTO, "re-decoding the certificate");
-		goto out;
-	}
+	fin = obj;
 	step(r, "verify the signature, the subject key and the chain");
+	if ((rc = ca_signed_tbs_check(der, len, tbs, tbs_len, e)) != 0)
+		goto out;
 	if ((pklen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(fin), &pk)) <= 0 ||
 	    (size_t)pklen != r->spki_len || memcmp(pk, r->spki, r->spki_len)) {
 		rc = st_err_set(e, ST_E_VERIFY, "the certificate's subject "
@@ -1722,16 +1501,13 @@ make_cert(struct run *r, struct st_err *e)
 	    OBJ_nid2ln(X509_get_signature_nid(fin)));
 	fprintf(r->t, "  chain:       ok (OpenSSL path validation, "
 	    "X509_STRICT, at notBefore)\n");
-	rc = print_cert(r, fin, der, (size_t)len, &r->pem_cert, e);
+	print_cert(r, fin, der, len, r->pem_cert);
+	rc = 0;
 out:
 	ERR_clear_error();
-	EVP_MD_CTX_free(mctx);
 	OPENSSL_free(der);
 	OPENSSL_free(pk);
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-	ASN1_TIME_free(nb);
-	ASN1_TIME_free(na);
-	ASN1_INTEGER_free(serial);
+	OPENSSL_free(tbs);
 	X509_NAME_free(subj);
 	X509_free(fin);
 	X509_free(x);
@@ -1745,56 +1521,41 @@ out:
 static int
 make_csr(struct run *r, struct st_err *e)
 {
-	struct ca_ceremony		*c = r->c;
-	X509_REQ			*q = NULL, *fin = NULL;
-	X509_NAME			*subj = NULL;
-	STACK_OF(X509_EXTENSION)	*exts = NULL;
-	EVP_MD_CTX			*mctx = NULL;
-	uint8_t				*der = NULL;
-	const unsigned char		*p;
-	char				 fp[128];
-	int				 len, rc = ST_E_NOMEM;
+	struct ca_ceremony	*c = r->c;
+	X509_REQ		*q = NULL, *fin = NULL;
+	X509_NAME		*subj = NULL;
+	X509			*scratch = NULL;
+	uint8_t			*der = NULL;
+	size_t			 len;
+	void			*obj;
+	char			 fp[128];
+	int			 rc = ST_E_NOMEM;
 
 	step(r, "build the certificate request and sign it with key '%s'",
 	    hsm_key_label(r->newkey));
 	if ((q = X509_REQ_new()) == NULL || (subj = build_name(c)) == NULL ||
+	    (scratch = X509_new()) == NULL ||
 	    !X509_REQ_set_version(q, X509_REQ_VERSION_1) ||
 	    !X509_REQ_set_subject_name(q, subj))
 		goto out;
-	if ((rc = spki_copy(X509_REQ_get_X509_PUBKEY(q), r->spki, r->spki_len,
-	    e)) != 0 ||
-	    (rc = build_exts(c, r->spki, r->spki_len, NULL, true, &exts,
-	    e)) != 0)
+	if ((rc = ca_pubkey_copy(X509_REQ_get_X509_PUBKEY(q), r->xpk,
+	    e)) != 0 || (rc = add_exts(c, scratch, r->xpk, true, e)) != 0)
 		goto out;
-	if (!X509_REQ_add_extensions(q, exts)) {
+	if (!X509_REQ_add_extensions(q, X509_get0_extensions(scratch))) {
 		rc = st_err_ossl(e, ST_E_CRYPTO, "extensionRequest");
 		goto out;
 	}
-	if ((rc = sign_init(r->newkey, &mctx, e)) != 0)
+	if ((rc = sign_redecode(&st_req, r->newkey, q, &der, &len, &r->pem_csr,
+	    &obj, e)) != 0)
 		goto out;
-	if (X509_REQ_sign_ctx(q, mctx) <= 0) {
-		rc = st_err_ossl(e, ST_E_HSM, "signing the request");
-		goto out;
-	}
-	if ((len = i2d_X509_REQ(q, &der)) <= 0) {
-		rc = st_err_ossl(e, ST_E_CRYPTO, "encoding the request");
-		goto out;
-	}
-	p = der;
-	if ((fin = d2i_X509_REQ(NULL, &p, len)) == NULL) {
-		rc = st_err_ossl(e, ST_E_CRYPTO, "re-decoding the request");
-		goto out;
-	}
+	fin = obj;
 	step(r, "verify the request's signature");
 	if (X509_REQ_verify(fin, hsm_key_pubkey(r->newkey)) != 1) {
 		rc = st_err_ossl(e, ST_E_VERIFY, "the HSM's signature on the "
 		    "request does not verify");
 		goto out;
 	}
-	if ((rc = pem_encode("CERTIFICATE REQUEST", der, (size_t)len,
-	    &r->pem_csr)) != 0)
-		goto out;
-	fingerprint(der, (size_t)len, fp, sizeof(fp));
+	fingerprint(der, len, fp, sizeof(fp));
 	fprintf(r->t, "  signature:   ok\n  request:\n");
 	print_name(r->t, "subject:", X509_REQ_get_subject_name(fin));
 	fprintf(r->t, "    %-12s %s\n", "SHA-256:", fp);
@@ -1802,113 +1563,53 @@ make_csr(struct run *r, struct st_err *e)
 	rc = 0;
 out:
 	ERR_clear_error();
-	EVP_MD_CTX_free(mctx);
 	OPENSSL_free(der);
-	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	X509_free(scratch);
 	X509_NAME_free(subj);
 	X509_REQ_free(fin);
 	X509_REQ_free(q);
 	return rc;
 }
 
-static int
-add_revoked(X509_CRL *crl, const struct revoked *rv)
-{
-	X509_REVOKED	*x = NULL;
-	ASN1_TIME	*t = NULL;
-	ASN1_ENUMERATED	*en = NULL;
-	int		 rc = ST_E_NOMEM;
-
-	if ((x = X509_REVOKED_new()) == NULL ||
-	    !X509_REVOKED_set_serialNumber(x, rv->serial) ||
-	    time_set(&t, rv->date) != 0 ||
-	    !X509_REVOKED_set_revocationDate(x, t))
-		goto out;
-	if (rv->reason >= 0 && ((en = ASN1_ENUMERATED_new()) == NULL ||
-	    !ASN1_ENUMERATED_set(en, rv->reason) ||
-	    !X509_REVOKED_add1_ext_i2d(x, NID_crl_reason, en, 0, 0)))
-		goto out;
-	if (!X509_CRL_add0_revoked(crl, x))
-		goto out;
-	x = NULL;
-	rc = 0;
-out:
-	X509_REVOKED_free(x);
-	ASN1_TIME_free(t);
-	ASN1_ENUMERATED_free(en);
-	return rc;
-}
-
 /*
- * RFC 5280 section 5: a v2 CRL with authorityKeyIdentifier (5.2.1, MUST)
- * and cRLNumber (5.2.3, MUST), signed in the HSM and verified with the
- * issuer certificate's public key.
+ * RFC 5280 section 5: a v2 CRL (ca/crl.c) with authorityKeyIdentifier
+ * (5.2.1, MUST) and cRLNumber (5.2.3, MUST), signed in the HSM and
+ * verified with the issuer certificate's public key.
  */
 static int
 make_crl(struct run *r, struct st_err *e)
 {
 	struct ca_ceremony	*c = r->c;
 	X509_CRL		*crl = NULL, *fin = NULL;
-	ASN1_TIME		*tu = NULL, *nu = NULL;
-	AUTHORITY_KEYID		*akid = NULL;
-	ASN1_INTEGER		*num = NULL;
-	EVP_MD_CTX		*mctx = NULL;
+	ASN1_OCTET_STRING	*aki = NULL;
 	uint8_t			*der = NULL;
-	const unsigned char	*p;
+	size_t			 len, i;
+	void			*obj;
 	char			 fp[128], t1[32], t2[32];
-	size_t			 i;
-	int			 len, rc = ST_E_NOMEM;
+	int			 rc;
 
 	step(r, "build CRL number %lld with %zu entries and sign it with key "
 	    "'%s'", (long long)c->crl_number, c->nrevoked, c->sign_label);
-	if ((crl = X509_CRL_new()) == NULL ||
-	    !X509_CRL_set_version(crl, X509_CRL_VERSION_2) ||
-	    !X509_CRL_set_issuer_name(crl, X509_get_subject_name(c->issuer)) ||
-	    time_set(&tu, c->this_update) != 0 ||
-	    time_set(&nu, c->next_update) != 0 ||
-	    !X509_CRL_set1_lastUpdate(crl, tu) ||
-	    !X509_CRL_set1_nextUpdate(crl, nu))
+	if ((rc = ca_crl_new(c->issuer, c->this_update, c->next_update,
+	    &crl)) != 0)
 		goto out;
 	for (i = 0; i < c->nrevoked; i++)
-		if ((rc = add_revoked(crl, &c->revoked[i])) != 0)
+		if ((rc = ca_crl_revoked_add(crl, c->revoked[i].serial,
+		    c->revoked[i].date, c->revoked[i].reason)) != 0)
 			goto out;
-	rc = ST_E_NOMEM;
-	if ((akid = AUTHORITY_KEYID_new()) == NULL)
+	if ((rc = ca_issuer_ski(c->issuer, &aki, e)) != 0 ||
+	    (rc = ca_crl_finish(crl, aki, c->crl_number)) != 0 ||
+	    (rc = sign_redecode(&st_crl, r->signkey, crl, &der, &len,
+	    &r->pem_crl, &obj, e)) != 0)
 		goto out;
-	if ((rc = issuer_ski(c->issuer, &akid->keyid, e)) != 0)
-		goto out;
-	rc = ST_E_NOMEM;
-	if ((num = ASN1_INTEGER_new()) == NULL ||
-	    !ASN1_INTEGER_set_int64(num, c->crl_number) ||
-	    !X509_CRL_add1_ext_i2d(crl, NID_authority_key_identifier, akid, 0,
-	    0) ||
-	    !X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) ||
-	    !X509_CRL_sort(crl))
-		goto out;
-	if ((rc = sign_init(r->signkey, &mctx, e)) != 0)
-		goto out;
-	if (X509_CRL_sign_ctx(crl, mctx) <= 0) {
-		rc = st_err_ossl(e, ST_E_HSM, "signing the CRL");
-		goto out;
-	}
-	if ((len = i2d_X509_CRL(crl, &der)) <= 0) {
-		rc = st_err_ossl(e, ST_E_CRYPTO, "encoding the CRL");
-		goto out;
-	}
-	p = der;
-	if ((fin = d2i_X509_CRL(NULL, &p, len)) == NULL) {
-		rc = st_err_ossl(e, ST_E_CRYPTO, "re-decoding the CRL");
-		goto out;
-	}
+	fin = obj;
 	step(r, "verify the CRL's signature with the issuer certificate");
 	if (X509_CRL_verify(fin, X509_get0_pubkey(c->issuer)) != 1) {
 		rc = st_err_ossl(e, ST_E_VERIFY, "the HSM's signature on the "
 		    "CRL does not verify with the issuer's public key");
 		goto out;
 	}
-	if ((rc = pem_encode("X509 CRL", der, (size_t)len, &r->pem_crl)) != 0)
-		goto out;
-	fingerprint(der, (size_t)len, fp, sizeof(fp));
+	fingerprint(der, len, fp, sizeof(fp));
 	st_time_format(c->this_update, t1, sizeof(t1));
 	st_time_format(c->next_update, t2, sizeof(t2));
 	fprintf(r->t, "  signature:   ok\n  CRL:\n");
@@ -1924,12 +1625,8 @@ make_crl(struct run *r, struct st_err *e)
 	rc = 0;
 out:
 	ERR_clear_error();
-	EVP_MD_CTX_free(mctx);
 	OPENSSL_free(der);
-	ASN1_INTEGER_free(num);
-	AUTHORITY_KEYID_free(akid);
-	ASN1_TIME_free(tu);
-	ASN1_TIME_free(nu);
+	ASN1_OCTET_STRING_free(aki);
 	X509_CRL_free(fin);
 	X509_CRL_free(crl);
 	return rc;
@@ -2078,13 +1775,16 @@ open_keys(struct run *r, const struct ca_ceremony_opts *o, struct st_err *e)
 		print_key(r, r->newkey);
 		r->spki = hsm_key_spki(r->newkey, &r->spki_len);
 		if (c->out_pubkey != NULL &&
-		    (rc = pem_encode("PUBLIC KEY", r->spki, r->spki_len,
+		    (rc = ca_pem_encode("PUBLIC KEY", r->spki, r->spki_len,
 		    &r->pem_pubkey)) != 0)
 			return rc;
 	} else if (c->in_spki != NULL) {
 		r->spki = c->in_spki;
 		r->spki_len = c->in_spki_len;
 	}
+	if (r->spki != NULL &&
+	    (rc = ca_spki_decode(r->spki, r->spki_len, &r->xpk, e)) != 0)
+		return rc;
 	return 0;
 }
 
@@ -2144,6 +1844,7 @@ out:
 	hsm_key_free(r.newkey);
 	hsm_key_free(r.signkey);
 	hsm_close(r.h);
+	X509_PUBKEY_free(r.xpk);
 	free(r.pem_pubkey);
 	free(r.pem_cert);
 	free(r.pem_csr);

@@ -6,7 +6,8 @@
  * certificate of the issuer with its revocation date and reasonCode,
  * authorityKeyIdentifier (section 5.2.1) and a cRLNumber (section 5.2.3)
  * that the store allocates, with its audit line, before the HSM signs,
- * so that a number is never used twice even across a crash.
+ * so that a number is never used twice even across a crash.  The crl key
+ * ceremony (ca/ceremony.c) builds its CRLs with the same functions.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -68,50 +69,113 @@ ca_crl_result_clear(struct ca_crl_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+int
+ca_crl_new(const X509 *issuer, int64_t this_update, int64_t next_update,
+    X509_CRL **out)
+{
+	X509_CRL	*crl = NULL;
+	ASN1_TIME	*tu = NULL, *nu = NULL;
+	int		 rc = ST_E_NOMEM;
+
+	*out = NULL;
+	if ((crl = X509_CRL_new()) == NULL ||
+	    !X509_CRL_set_version(crl, X509_CRL_VERSION_2) ||
+	    !X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer)) ||
+	    (tu = ASN1_TIME_set(NULL, (time_t)this_update)) == NULL ||
+	    (nu = ASN1_TIME_set(NULL, (time_t)next_update)) == NULL ||
+	    !X509_CRL_set1_lastUpdate(crl, tu) ||
+	    !X509_CRL_set1_nextUpdate(crl, nu))
+		goto out;
+	*out = crl;
+	crl = NULL;
+	rc = 0;
+out:
+	ASN1_TIME_free(tu);
+	ASN1_TIME_free(nu);
+	X509_CRL_free(crl);
+	return rc;
+}
+
+/*
+ * One revokedCertificates entry (RFC 5280 section 5.1.2.6): serial,
+ * revocationDate and, unless the reason is unspecified, a reasonCode
+ * (section 5.3.1: "the reason code CRL entry extension SHOULD be absent
+ * instead of using the unspecified (0) reasonCode value").
+ */
+int
+ca_crl_revoked_add(X509_CRL *crl, ASN1_INTEGER *serial, int64_t date,
+    int reason)
+{
+	X509_REVOKED	*x = NULL;
+	ASN1_TIME	*t = NULL;
+	ASN1_ENUMERATED	*en = NULL;
+	int		 rc = ST_E_NOMEM;
+
+	if ((x = X509_REVOKED_new()) == NULL ||
+	    !X509_REVOKED_set_serialNumber(x, serial) ||
+	    (t = ASN1_TIME_set(NULL, (time_t)date)) == NULL ||
+	    !X509_REVOKED_set_revocationDate(x, t))
+		goto out;
+	if (reason > 0 && ((en = ASN1_ENUMERATED_new()) == NULL ||
+	    !ASN1_ENUMERATED_set(en, reason) ||
+	    !X509_REVOKED_add1_ext_i2d(x, NID_crl_reason, en, 0, 0)))
+		goto out;
+	if (!X509_CRL_add0_revoked(crl, x))
+		goto out;
+	x = NULL;
+	rc = 0;
+out:
+	X509_REVOKED_free(x);
+	ASN1_TIME_free(t);
+	ASN1_ENUMERATED_free(en);
+	return rc;
+}
+
+int
+ca_crl_finish(X509_CRL *crl, const ASN1_OCTET_STRING *aki, int64_t number)
+{
+	AUTHORITY_KEYID	*akid = NULL;
+	ASN1_INTEGER	*num = NULL;
+	int		 rc = ST_E_NOMEM;
+
+	if ((akid = AUTHORITY_KEYID_new()) == NULL ||
+	    (akid->keyid = ASN1_OCTET_STRING_dup(aki)) == NULL ||
+	    (num = ASN1_INTEGER_new()) == NULL ||
+	    !ASN1_INTEGER_set_int64(num, number) ||
+	    !X509_CRL_add1_ext_i2d(crl, NID_authority_key_identifier, akid, 0,
+	    0) || !X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) ||
+	    !X509_CRL_sort(crl))
+		goto out;
+	rc = 0;
+out:
+	ASN1_INTEGER_free(num);
+	AUTHORITY_KEYID_free(akid);
+	return rc;
+}
+
 struct crl_fill {
 	X509_CRL	*crl;
 	size_t		 n;
 	int		 rc;
 };
 
-/*
- * One revokedCertificates entry (RFC 5280 section 5.1.2.6): serial,
- * revocationDate and, unless the reason is unspecified, a reasonCode
- * (section 5.3.1: "the reason code CRL entry extension SHOULD be absent
- * instead of using the unspecified (0) reasonCode value").  Entries stay
- * on the CRL after the certificate expires.
- */
+/* One revoked certificate of the store; entries stay after expiry. */
 static int
 crl_add(void *arg, const struct store_revoked *rv)
 {
 	struct crl_fill	*f = arg;
-	X509_REVOKED	*x = NULL;
 	ASN1_INTEGER	*sn = NULL;
-	ASN1_TIME	*t = NULL;
-	ASN1_ENUMERATED	*en = NULL;
 	int		 rc = ST_E_NOMEM;
 
-	if ((x = X509_REVOKED_new()) == NULL ||
-	    (sn = ASN1_INTEGER_new()) == NULL ||
+	if ((sn = ASN1_INTEGER_new()) == NULL ||
 	    !ASN1_STRING_set(sn, rv->serial, (int)rv->serial_len) ||
-	    !X509_REVOKED_set_serialNumber(x, sn) ||
-	    (t = ASN1_TIME_set(NULL, (time_t)rv->revoked_at)) == NULL ||
-	    !X509_REVOKED_set_revocationDate(x, t))
+	    (rc = ca_crl_revoked_add(f->crl, sn, rv->revoked_at,
+	    rv->reason)) != 0)
 		goto out;
-	if (rv->reason > 0 && ((en = ASN1_ENUMERATED_new()) == NULL ||
-	    !ASN1_ENUMERATED_set(en, rv->reason) ||
-	    !X509_REVOKED_add1_ext_i2d(x, NID_crl_reason, en, 0, 0)))
-		goto out;
-	if (!X509_CRL_add0_revoked(f->crl, x))
-		goto out;
-	x = NULL;
 	f->n++;
 	rc = 0;
 out:
-	X509_REVOKED_free(x);
 	ASN1_INTEGER_free(sn);
-	ASN1_TIME_free(t);
-	ASN1_ENUMERATED_free(en);
 	f->rc = rc;
 	return rc;
 }
@@ -124,9 +188,6 @@ ca_crl_sign(struct ca_engine *g, const char *issuer, int64_t next_update,
 	struct store		*s = NULL;
 	struct crl_fill		 f;
 	X509_CRL		*crl = NULL;
-	AUTHORITY_KEYID		*akid = NULL;
-	ASN1_INTEGER		*num = NULL;
-	ASN1_TIME		*tu = NULL, *nu = NULL;
 	EVP_MD_CTX		*mctx = NULL;
 	json_t			*audit = NULL;
 	unsigned char		*der = NULL;
@@ -154,16 +215,8 @@ ca_crl_sign(struct ca_engine *g, const char *issuer, int64_t next_update,
 		    is->name);
 	if (next_update <= 0)
 		next_update = CA_CRL_NEXT_UPDATE_DEFAULT;
-	if ((crl = X509_CRL_new()) == NULL ||
-	    !X509_CRL_set_version(crl, X509_CRL_VERSION_2) ||
-	    !X509_CRL_set_issuer_name(crl, X509_get_subject_name(is->cert)) ||
-	    (tu = ASN1_TIME_set(NULL, (time_t)now)) == NULL ||
-	    (nu = ASN1_TIME_set(NULL, (time_t)(now + next_update))) == NULL ||
-	    !X509_CRL_set1_lastUpdate(crl, tu) ||
-	    !X509_CRL_set1_nextUpdate(crl, nu)) {
-		rc = ST_E_NOMEM;
+	if ((rc = ca_crl_new(is->cert, now, now + next_update, &crl)) != 0)
 		goto out;
-	}
 	if ((rc = ca_engine_store_take(g, &s, e)) != 0)
 		goto out;
 	f.crl = crl;
@@ -185,15 +238,9 @@ ca_crl_sign(struct ca_engine *g, const char *issuer, int64_t next_update,
 	if ((rc = store_crl_next_number(s, is->name, audit, &out->number,
 	    e)) != 0)
 		goto out;
-	rc = ST_E_NOMEM;
-	if ((akid = AUTHORITY_KEYID_new()) == NULL ||
-	    (akid->keyid = ASN1_OCTET_STRING_dup(is->ski)) == NULL ||
-	    (num = ASN1_INTEGER_new()) == NULL ||
-	    !ASN1_INTEGER_set_int64(num, out->number) ||
-	    !X509_CRL_add1_ext_i2d(crl, NID_authority_key_identifier, akid, 0,
-	    0) || !X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) ||
-	    !X509_CRL_sort(crl))
+	if ((rc = ca_crl_finish(crl, is->ski, out->number)) != 0)
 		goto out;
+	rc = ST_E_NOMEM;
 	if ((mctx = EVP_MD_CTX_new()) == NULL)
 		goto out;
 	if ((rc = hsm_key_sign_init(is->key, mctx, e)) != 0)
@@ -227,10 +274,6 @@ out:
 	json_decref(audit);
 	EVP_MD_CTX_free(mctx);
 	OPENSSL_free(der);
-	ASN1_INTEGER_free(num);
-	AUTHORITY_KEYID_free(akid);
-	ASN1_TIME_free(tu);
-	ASN1_TIME_free(nu);
 	X509_CRL_free(crl);
 	return rc;
 }

@@ -18,10 +18,7 @@
 #include <time.h>
 
 #include <openssl/bio.h>
-#include <openssl/core_names.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -266,46 +263,6 @@ out:
 }
 
 /*
- * The AlgorithmIdentifier the provider will write for this key, asked
- * once (OSSL_SIGNATURE_PARAM_ALGORITHM_ID): the TBS carries it before it
- * is linted and recorded, so it must be what X509_sign_ctx will set.
- */
-static int
-key_sigalg(struct hsm_key *k, X509_ALGOR **out, struct st_err *e)
-{
-	EVP_MD_CTX		*mctx = NULL;
-	EVP_PKEY_CTX		*pctx;
-	OSSL_PARAM		 params[2];
-	unsigned char		 buf[128];
-	const unsigned char	*p = buf;
-	int			 rc = ST_E_INTERNAL;
-
-	*out = NULL;
-	if ((mctx = EVP_MD_CTX_new()) == NULL) {
-		rc = ST_E_NOMEM;
-		goto out;
-	}
-	if ((rc = hsm_key_sign_init(k, mctx, e)) != 0)
-		goto out;
-	params[0] = OSSL_PARAM_construct_octet_string(
-	    OSSL_SIGNATURE_PARAM_ALGORITHM_ID, buf, sizeof(buf));
-	params[1] = OSSL_PARAM_construct_end();
-	if ((pctx = EVP_MD_CTX_get_pkey_ctx(mctx)) == NULL ||
-	    !EVP_PKEY_CTX_get_params(pctx, params) ||
-	    !OSSL_PARAM_modified(&params[0]) ||
-	    (*out = d2i_X509_ALGOR(NULL, &p, (long)params[0].return_size)) ==
-	    NULL) {
-		rc = st_err_ossl(e, ST_E_HSM, "key '%s': the signature "
-		    "algorithm identifier", hsm_key_label(k));
-		goto out;
-	}
-	rc = 0;
-out:
-	EVP_MD_CTX_free(mctx);
-	return rc;
-}
-
-/*
  * Load one issuer: key, certificate (which must be a CA certificate
  * carrying exactly the key's SubjectPublicKeyInfo), chain (each
  * certificate issued by the next), the scope of every certificate in it.
@@ -318,7 +275,7 @@ issuer_load(struct ca_engine *g, const struct st_config_issuer *ci,
 	struct ca_tnauth *l = NULL;
 	struct st_err	 se;
 	const uint8_t	*spki;
-	uint8_t		*der = NULL, md[20];
+	uint8_t		*der = NULL;
 	size_t		 spki_len, i;
 	X509		*x;
 	int		 len, r, rc = ST_E_INTERNAL;
@@ -403,24 +360,9 @@ issuer_load(struct ca_engine *g, const struct st_config_issuer *ci,
 		if ((rc = append_pem(&is->chain_pem, is->above[i])) != 0)
 			goto out;
 	}
-	if ((rc = key_sigalg(is->key, &is->sigalg, e)) != 0)
+	if ((rc = ca_key_sigalg(is->key, &is->sigalg, e)) != 0 ||
+	    (rc = ca_issuer_ski(is->cert, &is->ski, e)) != 0)
 		goto out;
-	if (X509_get0_subject_key_id(is->cert) != NULL) {
-		if ((is->ski = ASN1_OCTET_STRING_dup(
-		    X509_get0_subject_key_id(is->cert))) == NULL) {
-			rc = ST_E_NOMEM;
-			goto out;
-		}
-	} else {
-		if ((rc = ca_key_id(X509_get_X509_PUBKEY(is->cert), md,
-		    e)) != 0)
-			goto out;
-		if ((is->ski = ASN1_OCTET_STRING_new()) == NULL ||
-		    !ASN1_OCTET_STRING_set(is->ski, md, sizeof(md))) {
-			rc = ST_E_NOMEM;
-			goto out;
-		}
-	}
 	rc = 0;
 out:
 	ERR_clear_error();

@@ -184,17 +184,17 @@ request_fields(const struct job *j)
 }
 
 /*
- * A refusal of a judged request: the rule and the reason, so that the
- * log shows every "no" as well as every "yes" (docs/design.md, Audit).
+ * The fields of the refuse line of a judged request: the rule and the
+ * reason, so that the log shows every "no" as well as every "yes"
+ * (docs/design.md, Audit).  NULL when out of memory.
  */
-static int
-audit_refusal(struct store *s, const struct job *j, struct st_err *e)
+static json_t *
+refusal_fields(const struct job *j)
 {
 	json_t	*o;
-	int	 rc;
 
 	if ((o = request_fields(j)) == NULL)
-		return ST_E_NOMEM;
+		return NULL;
 	if ((j->req->profile != NULL && json_object_set_new(o, "profile",
 	    json_string(j->req->profile)) != 0) ||
 	    (j->req->request_key != NULL && json_object_set_new(o, "request",
@@ -203,10 +203,49 @@ audit_refusal(struct store *s, const struct job *j, struct st_err *e)
 	    0 || json_object_set_new(o, "reason", json_string(st_err_str(j->e,
 	    j->rc))) != 0) {
 		json_decref(o);
-		return ST_E_NOMEM;
+		return NULL;
 	}
-	rc = store_audit_append(s, "refuse", o, e);
-	json_decref(o);
+	return o;
+}
+
+/*
+ * One refuse line per refused job of v[0..n), in their order, all in one
+ * transaction (store_audit_append_many): a batch of refusals costs one
+ * commit, not one each.
+ */
+static int
+audit_refusals(struct store *s, struct job **v, size_t n, struct st_err *e)
+{
+	struct store_audit_rec	*r = NULL;
+	struct st_err		 ae;
+	size_t			 i, m = 0;
+	int			 rc = ST_E_INTERNAL;
+
+	for (i = 0; i < n; i++)
+		if (refusal(v[i]->rc))
+			m++;
+	if (m == 0)
+		return 0;
+	if ((r = calloc(m, sizeof(*r))) == NULL) {
+		rc = ST_E_NOMEM;
+		goto out;
+	}
+	for (i = 0, m = 0; i < n; i++) {
+		if (!refusal(v[i]->rc))
+			continue;
+		r[m].event = "refuse";
+		if ((r[m++].fields = refusal_fields(v[i])) == NULL) {
+			rc = ST_E_NOMEM;
+			goto out;
+		}
+	}
+	st_err_clear(&ae);
+	if ((rc = store_audit_append_many(s, r, m, &ae)) != 0)
+		st_err_set(e, rc, "%s", st_err_str(&ae, rc));
+out:
+	for (i = 0; r != NULL && i < m; i++)
+		json_decref(r[i].fields);
+	free(r);
 	return rc;
 }
 
@@ -331,7 +370,7 @@ job_judge(struct ca_engine *g, struct job *j, int64_t now)
 	if (r->csr != NULL)
 		rc = ca_csr_load(r->csr, r->csr_len, &j->key, e);
 	else if (r->spki != NULL)
-		rc = ca_spki_load(r->spki, r->spki_len, NULL, &j->key, e);
+		rc = ca_spki_load(r->spki, r->spki_len, &j->key, e);
 	else
 		rc = st_err_set(e, ST_E_USAGE, "request: a CSR or a public key "
 		    "is required");
@@ -494,66 +533,23 @@ build_subject(struct job *j, const char *serial_hex, struct st_err *e)
 	return 0;
 }
 
-/* RFC 5280 section 4.2.1.13; ATIS-1000080 also wants the cRLIssuer. */
+/*
+ * RFC 5280 section 4.2.1.13.  RFC 5280 says to omit cRLIssuer when the
+ * issuer signs its own CRLs; ATIS-1000080 v005 section 6.4.1 requires
+ * one "that matches the DN of the issuer of the CRL", which here is the
+ * issuer.
+ */
 static int
 build_crldp(struct job *j, const char *serial_hex, struct st_err *e)
 {
-	CRL_DIST_POINTS	*dps = NULL;
-	DIST_POINT	*dp = NULL;
-	GENERAL_NAME	*gn = NULL;
-	ASN1_IA5STRING	*uri = NULL;
-	char		 url[1024];
-	int		 rc = ST_E_NOMEM;
+	char	url[1024];
+	int	rc;
 
 	if ((rc = render(j, "crl-distribution-point", j->dec.profile->crl_dp,
 	    serial_hex, url, sizeof(url), e)) != 0)
 		return rc;
-	rc = ST_E_NOMEM;
-	if ((dps = sk_DIST_POINT_new_null()) == NULL ||
-	    (dp = DIST_POINT_new()) == NULL ||
-	    (dp->distpoint = DIST_POINT_NAME_new()) == NULL ||
-	    (dp->distpoint->name.fullname = GENERAL_NAMES_new()) == NULL ||
-	    (gn = GENERAL_NAME_new()) == NULL ||
-	    (uri = ASN1_IA5STRING_new()) == NULL ||
-	    !ASN1_STRING_set(uri, url, -1))
-		goto out;
-	dp->distpoint->type = 0;
-	GENERAL_NAME_set0_value(gn, GEN_URI, uri);
-	uri = NULL;
-	if (!sk_GENERAL_NAME_push(dp->distpoint->name.fullname, gn))
-		goto out;
-	gn = NULL;
-	/*
-	 * RFC 5280 says to omit cRLIssuer when the issuer signs its own
-	 * CRLs; ATIS-1000080 v005 section 6.4.1 requires one "that matches
-	 * the DN of the issuer of the CRL", which here is the issuer.
-	 */
-	if (j->dec.profile->mode == POL_MODE_ATIS) {
-		if ((dp->CRLissuer = GENERAL_NAMES_new()) == NULL ||
-		    (gn = GENERAL_NAME_new()) == NULL ||
-		    (gn->d.dirn = X509_NAME_dup(X509_get_subject_name(
-		    j->is->cert))) == NULL)
-			goto out;
-		gn->type = GEN_DIRNAME;
-		if (!sk_GENERAL_NAME_push(dp->CRLissuer, gn))
-			goto out;
-		gn = NULL;
-	}
-	if (!sk_DIST_POINT_push(dps, dp))
-		goto out;
-	dp = NULL;
-	if (X509_add1_ext_i2d(j->x, NID_crl_distribution_points, dps, 0,
-	    X509V3_ADD_APPEND) != 1) {
-		rc = st_err_ossl(e, ST_E_CRYPTO, "cRLDistributionPoints");
-		goto out;
-	}
-	rc = 0;
-out:
-	ASN1_IA5STRING_free(uri);
-	GENERAL_NAME_free(gn);
-	DIST_POINT_free(dp);
-	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
-	return rc;
+	return ca_ext_crldp(j->x, url, j->dec.profile->mode == POL_MODE_ATIS ?
+	    X509_get_subject_name(j->is->cert) : NULL, e);
 }
 
 /*
@@ -762,60 +758,84 @@ result_take(struct job *j)
 	return 0;
 }
 
+/* Why lookup_existing aborts a pending row. */
+#define INTERRUPTED \
+	"an interrupted attempt under the same request key; issued anew"
+
 /*
  * Requests that carry a key the store knows: a valid or revoked row is
  * the answer (RFC 8555 finalize retried, a batch restarted); a pending
  * row is an attempt a crash interrupted, aborted here so that the request
- * is issued anew under the same key.  Returns 0 or a store failure.
+ * is issued anew under the same key.  All keys are looked up in one read
+ * transaction, and the interrupted attempts aborted in one write
+ * transaction (one by one if another process changed one of them
+ * meanwhile).  Returns 0 or a store failure.
  */
 static int
 lookup_existing(struct ca_engine *g, struct store *s, struct job **v,
     size_t n, struct st_err *e)
 {
-	struct store_cert	*c = NULL;
-	struct store_ref	 ref;
-	struct st_err		 se;
-	size_t			 i;
-	int			 rc = ST_E_INTERNAL;
+	struct store_cert	**c = NULL;
+	const char		**keys = NULL;
+	struct store_ref	 *refs = NULL;
+	struct job		**w = NULL;
+	struct st_err		  se;
+	size_t			  i, m = 0;
+	int			  rc = ST_E_INTERNAL, x;
 
+	if ((c = calloc(n > 0 ? n : 1, sizeof(*c))) == NULL ||
+	    (keys = calloc(n > 0 ? n : 1, sizeof(*keys))) == NULL ||
+	    (refs = calloc(n > 0 ? n : 1, sizeof(*refs))) == NULL ||
+	    (w = calloc(n > 0 ? n : 1, sizeof(*w))) == NULL) {
+		rc = ST_E_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		keys[i] = v[i]->rc == 0 ? v[i]->req->request_key : NULL;
+	st_err_clear(&se);
+	if ((rc = store_request_lookup_many(s, keys, n, c, &se)) != 0) {
+		st_err_set(e, rc, "%s", st_err_str(&se, rc));
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		struct job *j = v[i];
 
-		if (j->rc != 0 || j->req->request_key == NULL)
+		if (c[i] == NULL)
 			continue;
-		store_cert_free(c);
-		c = NULL;
-		st_err_clear(&se);
-		rc = store_request_lookup(s, j->req->request_key, &c, &se);
-		if (rc == ST_E_NOTFOUND)
-			continue;
-		if (rc != 0) {
-			st_err_set(e, rc, "%s", st_err_str(&se, rc));
-			goto out;
-		}
-		if (c->status == STORE_VALID || c->status == STORE_REVOKED) {
-			if ((rc = result_fill(g, j->res, c->issuer, c->profile,
-			    c->serial, c->serial_len, c->der, c->der_len,
-			    c->not_before, c->not_after)) != 0)
+		if (c[i]->status == STORE_VALID ||
+		    c[i]->status == STORE_REVOKED) {
+			if ((rc = result_fill(g, j->res, c[i]->issuer,
+			    c[i]->profile, c[i]->serial, c[i]->serial_len,
+			    c[i]->der, c[i]->der_len, c[i]->not_before,
+			    c[i]->not_after)) != 0)
 				goto out;
 			j->res->existing = true;
 			j->done = true;
-		} else if (c->status == STORE_PENDING) {
-			ref.issuer = c->issuer;
-			ref.serial = c->serial;
-			ref.serial_len = c->serial_len;
-			ca_engine_store_lock(g);
-			rc = store_issue_abort(s, &ref, 1, "an interrupted "
-			    "attempt under the same request key; issued anew",
-			    j->e);
-			ca_engine_store_unlock(g);
-			if (rc != 0)
-				job_fail(j, rc);
+		} else if (c[i]->status == STORE_PENDING) {
+			refs[m].issuer = c[i]->issuer;
+			refs[m].serial = c[i]->serial;
+			refs[m].serial_len = c[i]->serial_len;
+			w[m++] = j;
 		}
+	}
+	if (m > 0) {
+		ca_engine_store_lock(g);
+		st_err_clear(&se);
+		if (store_issue_abort(s, refs, m, INTERRUPTED, &se) != 0)
+			for (i = 0; i < m; i++)
+				if ((x = store_issue_abort(s, &refs[i], 1,
+				    INTERRUPTED, w[i]->e)) != 0)
+					job_fail(w[i], x);
+		ca_engine_store_unlock(g);
 	}
 	rc = 0;
 out:
-	store_cert_free(c);
+	for (i = 0; c != NULL && i < n; i++)
+		store_cert_free(c[i]);
+	free(c);
+	free(keys);
+	free(refs);
+	free(w);
 	return rc;
 }
 
@@ -1201,31 +1221,65 @@ abort_reason(const struct job *j, char *buf, size_t bufsz)
 	return buf;
 }
 
-/* Abort what was reserved and will not be committed (serial retired). */
+/*
+ * Abort what was reserved and will not be committed (serial retired).
+ * Consecutive jobs that fail for the same reason (a chunk whose
+ * signatures the HSM refused) are aborted in one transaction; if that
+ * fails (another process finished one of them), one by one.
+ */
 static int
 abort_failed(struct store *s, struct job **v, size_t n, struct st_err *e)
 {
-	struct store_ref	ref;
-	struct st_err		se;
-	char			why[200];
-	size_t			i;
-	int			rc, first = 0;
+	struct store_ref	 one, *refs;
+	struct st_err		 se;
+	char			 why[200], next[200];
+	size_t			 i, k, x, m, cap;
+	int			 rc, first = 0;
 
-	for (i = 0; i < n; i++) {
-		struct job *j = v[i];
-
-		if (!j->reserved || j->done)
-			continue;
-		ref.issuer = j->is->name;
-		ref.serial = j->serial;
-		ref.serial_len = sizeof(j->serial);
-		st_err_clear(&se);
-		if ((rc = store_issue_abort(s, &ref, 1, abort_reason(j, why,
-		    sizeof(why)), &se)) != 0 &&
-		    rc != ST_E_EXISTS && first == 0)
-			first = st_err_set(e, rc, "%s", st_err_str(&se, rc));
-		j->reserved = false;
+	if ((refs = calloc(n > 0 ? n : 1, sizeof(*refs))) != NULL)
+		cap = n;
+	else {
+		refs = &one;
+		cap = 1;
 	}
+	for (i = 0; i < n; i = k) {
+		if (!v[i]->reserved || v[i]->done) {
+			k = i + 1;
+			continue;
+		}
+		abort_reason(v[i], why, sizeof(why));
+		for (m = 0, k = i; k < n && m < cap; k++) {
+			struct job *j = v[k];
+
+			if (!j->reserved || j->done)
+				continue;
+			if (k > i && strcmp(abort_reason(j, next,
+			    sizeof(next)), why) != 0)
+				break;
+			refs[m].issuer = j->is->name;
+			refs[m].serial = j->serial;
+			refs[m++].serial_len = sizeof(j->serial);
+		}
+		st_err_clear(&se);
+		if ((rc = store_issue_abort(s, refs, m, why, &se)) != 0 &&
+		    m > 1) {
+			/* One of them changed meanwhile: each alone. */
+			for (x = 0; x < m; x++) {
+				st_err_clear(&se);
+				if ((rc = store_issue_abort(s, &refs[x], 1,
+				    why, &se)) != 0 && rc != ST_E_EXISTS &&
+				    first == 0)
+					first = st_err_set(e, rc, "%s",
+					    st_err_str(&se, rc));
+			}
+		} else if (rc != 0 && rc != ST_E_EXISTS && first == 0)
+			first = st_err_set(e, rc, "%s", st_err_str(&se, rc));
+		for (x = i; x < k; x++)
+			if (!v[x]->done)
+				v[x]->reserved = false;
+	}
+	if (refs != &one)
+		free(refs);
 	return first;
 }
 
@@ -1245,7 +1299,6 @@ run(struct ca_engine *g, struct job **v, size_t n, unsigned threads,
 {
 	struct store	*s = NULL;
 	struct job	**sv = NULL;
-	struct st_err	 ae;
 	int64_t		 now = (int64_t)time(NULL);
 	size_t		 i, ns;
 	int		 rc = ST_E_INTERNAL, arc;
@@ -1263,17 +1316,7 @@ run(struct ca_engine *g, struct job **v, size_t n, unsigned threads,
 			sv[ns++] = v[i];
 	par_run(g, sv, ns, threads, PH_BUILD, now);
 	ca_engine_store_lock(g);
-	for (i = 0, rc = 0; i < n && rc == 0; i++) {
-		struct job *j = v[i];
-
-		if (refusal(j->rc)) {
-			st_err_clear(&ae);
-			if ((arc = audit_refusal(s, j, &ae)) != 0)
-				rc = st_err_set(e, arc, "%s", st_err_str(&ae,
-				    arc));
-		}
-	}
-	if (rc == 0)
+	if ((rc = audit_refusals(s, v, n, e)) == 0)
 		rc = reserve(g, s, v, n, e);
 	ca_engine_store_unlock(g);
 	if (rc != 0)

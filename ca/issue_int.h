@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * ca/ private declarations of the issuance engine (docs/issuance.md):
- * the certificate builder (ca/build.c), the engine's state
- * (ca/engine.c), issuance (ca/issue.c) and CRLs (ca/crl.c).  Nothing
+ * reading requests (ca/build.c) and the engine's state (ca/engine.c),
+ * for issuance (ca/issue.c) and CRLs (ca/crl.c).  The certificate and
+ * CRL builder they share with key ceremonies is ca/build_int.h.  Nothing
  * outside ca/ sees these.
  */
 #ifndef STICA_CA_ISSUE_INT_H
@@ -16,21 +17,14 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "ca/build_int.h"
 #include "ca/ca.h"
 #include "hsm/hsm.h"
 #include "policy/policy.h"
 #include "store/store.h"
 
-/*
- * Serial numbers: 17 bytes from the CSPRNG with the first byte in
- * 0x01..0x7f, so the INTEGER is positive, needs no leading zero and has
- * at least 128 random bits (RFC 5280 section 4.1.2.2, ATIS-1000080
- * "at least 64 bits of output from a CSPRNG", Boulder's 136 bits).
- */
-#define CA_SERIAL_LEN	17
-
 /* ------------------------------------------------------------------ */
-/* Builder (ca/build.c)                                               */
+/* Requests (ca/build.c)                                              */
 
 /*
  * A subject public key accepted for issuance, and what the CSR said.
@@ -40,8 +34,7 @@
  */
 struct ca_subject_key {
 	X509_PUBKEY		*own;		/* owned, or NULL */
-	const X509_PUBKEY	*xpk;		/* the key: own, or in a
-						 * certificate (ca_spki_load) */
+	const X509_PUBKEY	*xpk;		/* the key (own) */
 	enum pol_key_type	 type;
 	int			 bits;
 	bool			 from_csr;
@@ -66,64 +59,15 @@ int	ca_csr_load(const uint8_t *p, size_t len, struct ca_subject_key *out,
     struct st_err *e);
 /*
  * A SubjectPublicKeyInfo (PEM "PUBLIC KEY", base64 or DER), read strictly
- * and judged without decoding the key (out->own).  With into, the key is
- * also decoded straight into that certificate's SubjectPublicKeyInfo, for
- * callers that want a certificate holding a decoded key, and out->xpk
- * borrows it from there; if that fails for want of memory, *into is set
- * to NULL (see ca_spki_install).  Issuance uses neither: it copies
- * out->own with ca_spki_copy.
+ * and judged without decoding the key (out->own), to be copied into the
+ * certificate field by field (ca_spki_copy).
  */
-int	ca_spki_load(const uint8_t *p, size_t len, X509 **into,
-    struct ca_subject_key *out, struct st_err *e);
+int	ca_spki_load(const uint8_t *p, size_t len, struct ca_subject_key *out,
+    struct st_err *e);
 void	ca_subject_key_clear(struct ca_subject_key *);
 
-/*
- * Draw a serial (CA_SERIAL_LEN bytes, first byte 0x01..0x7f).
- * ST_E_CRYPTO when the CSPRNG fails.
- */
-int	ca_serial_draw(uint8_t serial[CA_SERIAL_LEN], struct st_err *e);
-
-/*
- * Install a copy of src as (*x)'s subject public key, encoded and
- * decoded (d2i into the certificate), without an EVP_PKEY round trip.
- * ST_E_NOMEM with *x set to NULL (and leaked) when OpenSSL freed the
- * certificate's key on an allocation failure: never free it then.
- * Issuance copies the fields instead (ca_spki_copy, ca/ca_int.h), which
- * decodes nothing.
- */
-int	ca_spki_install(X509 **x, const X509_PUBKEY *src, struct st_err *e);
-
-/* RFC 5280 section 4.2.1.2 method (1): SHA-1 of the subjectPublicKey. */
-int	ca_key_id(const X509_PUBKEY *, uint8_t md[20], struct st_err *e);
-
-/* Extension builders; each appends one extension to x. */
-int	ca_ext_basic_constraints(X509 *x, bool ca, int path_len,
-    struct st_err *e);
-int	ca_ext_key_usage(X509 *x, unsigned bits, struct st_err *e);
-int	ca_ext_key_ids(X509 *x, const uint8_t ski[20],
-    const ASN1_OCTET_STRING *aki, struct st_err *e);
-int	ca_ext_policies(X509 *x, const char *const *oids, size_t n,
-    struct st_err *e);
-int	ca_ext_crldp(X509 *x, const char *url, struct st_err *e);
-int	ca_ext_der(X509 *x, const char *oid, const uint8_t *der, size_t len,
-    struct st_err *e);
+/* JWTClaimConstraints or EnhancedJWTClaimConstraints from a profile. */
 int	ca_ext_claims(X509 *x, const struct pol_claims *, struct st_err *e);
-
-/*
- * After signing: der must be one Certificate whose tbsCertificate is tbs
- * byte for byte and whose signatureAlgorithm equals the TBS's signature
- * field (RFC 5280 section 4.1.1.2), found with ASN1_get_object.
- * ST_E_LINT (rule e_stica_signed_tbs_equal) when not.
- */
-int	ca_signed_tbs_check(const uint8_t *der, size_t len, const uint8_t *tbs,
-    size_t tbs_len, struct st_err *e);
-
-/* PEM text of DER under label, malloc'd. */
-int	ca_pem_encode(const char *label, const uint8_t *der, size_t len,
-    char **out);
-
-/* Lower-case hex of a serial into buf (2 * len + 1 bytes). */
-void	ca_serial_hex(const uint8_t *serial, size_t len, char *buf);
 
 /* ------------------------------------------------------------------ */
 /* Engine state (ca/engine.c)                                         */

@@ -651,7 +651,9 @@ r_stica_serial_entropy(struct lint_state *s)
 /*
  * Section 4.1.2.3 and RFC 5758 section 3.2: the algorithm the issuer's
  * key produces: ecdsa-with-SHA256 for P-256, ecdsa-with-SHA384 for P-384,
- * sha256/384/512WithRSAEncryption for RSA.
+ * sha256/384/512WithRSAEncryption for RSA.  A root built from its key's
+ * bits (ca_spki_copy, as a key ceremony builds it) holds no decoded key:
+ * its own key is then the subject key, judged from its bits.
  */
 static int
 r_rfc5280_sig_alg_issuer_key(struct lint_state *s)
@@ -667,10 +669,14 @@ r_rfc5280_sig_alg_issuer_key(struct lint_state *s)
 	X509_ALGOR_get0(&obj, NULL, NULL, alg);
 	nid = OBJ_obj2nid(obj);
 	(void)obj_str(obj, ob, sizeof(ob));
-	if (ik == NULL)
+	if (ik == NULL && !(s->root && s->kf.decodes))
 		return lint_fail(s, LR_rfc5280_sig_alg_issuer_key, "the "
 		    "issuer's public key does not decode (%s)", ob);
-	kt = issuer_key_type(s->iss, ik, kd, sizeof(kd));
+	if (ik == NULL) {
+		kt = s->kf.type;
+		(void)snprintf(kd, sizeof(kd), "%s", s->kf.desc);
+	} else
+		kt = issuer_key_type(s->iss, ik, kd, sizeof(kd));
 	if (kt == CA_KEY_EC_P256 && nid == NID_ecdsa_with_SHA256)
 		return 0;
 	if (kt == CA_KEY_EC_P384 && nid == NID_ecdsa_with_SHA384)
@@ -1399,13 +1405,15 @@ r_rfc5280_ku_ee(struct lint_state *s)
 /*
  * RFC 8226 section 9 and RFC 9060 section 4: an end-entity STIR
  * certificate names its numbers in a TNAuthList; in the rfc9060 mode so
- * does every delegate CA below the root.  ATIS-1000080 forbids it in CAs
- * (e_atis_tnauthlist_ca).
+ * does every delegate CA below the root, but a key ceremony's
+ * intermediate without one is a plain CA.  ATIS-1000080 forbids it in
+ * CAs (e_atis_tnauthlist_ca).
  */
 static int
 r_rfc8226_tnauthlist_missing(struct lint_state *s)
 {
-	bool	need = !s->ctx->ca || (!s->atis && !s->root);
+	bool	need = !s->ctx->ca || (!s->atis && !s->root &&
+	    !s->ctx->ceremony);
 
 	if (need && s->tnl.idx < 0)
 		return lint_fail(s, LR_rfc8226_tnauthlist_missing, "the "
@@ -1540,7 +1548,7 @@ r_rfc9118_claims_both(struct lint_state *s)
 /*
  * The kinds of docs/design.md: an SPC certificate names SPCs only, a
  * TN-block certificate ranges and numbers, a per-TN certificate single
- * numbers.
+ * numbers.  A key ceremony's CA has no kind: its file names its entries.
  */
 static int
 r_rfc9060_kind_entries(struct lint_state *s)
@@ -1554,7 +1562,7 @@ r_rfc9060_kind_entries(struct lint_state *s)
 	size_t				 i;
 	bool				 ok;
 
-	if (s->tn == NULL)
+	if (s->tn == NULL || s->ctx->ceremony)
 		return 0;
 	for (i = 0; i < s->tn->n; i++) {
 		t = &s->tn->v[i];
@@ -2061,6 +2069,9 @@ lint_ctx_check(const X509 *x, const struct ca_lint_ctx *ctx,
 	if (ctx->issuer == NULL && !ctx->ca)
 		return st_err_set(e, ST_E_USAGE, "lint: a self-issued "
 		    "certificate (no issuer) must be a CA");
+	if (ctx->ceremony && !ctx->ca)
+		return st_err_set(e, ST_E_USAGE, "lint: a key ceremony's "
+		    "certificate must be a CA");
 	if (ctx->issuer == NULL && ctx->n_above > 0)
 		return st_err_set(e, ST_E_USAGE, "lint: CAs above but no "
 		    "issuer");

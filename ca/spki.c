@@ -380,14 +380,13 @@ out:
 }
 
 int
-ca_spki_copy(X509 *x, const X509_PUBKEY *src, struct st_err *e)
+ca_pubkey_copy(X509_PUBKEY *dst, const X509_PUBKEY *src, struct st_err *e)
 {
 	X509_ALGOR		*a = NULL;
-	X509_PUBKEY		*dst;
 	const unsigned char	*k = NULL;
 	int			 klen = 0, rc;
 
-	if ((dst = X509_get_X509_PUBKEY(x)) == NULL ||
+	if (dst == NULL ||
 	    X509_PUBKEY_get0_param(NULL, &k, &klen, &a, src) != 1 ||
 	    a == NULL || k == NULL)
 		return st_err_set(e, ST_E_INTERNAL, "subject key: nothing to "
@@ -396,6 +395,12 @@ ca_spki_copy(X509 *x, const X509_PUBKEY *src, struct st_err *e)
 		return st_err_set(e, rc, "subject key: copying the "
 		    "SubjectPublicKeyInfo");
 	return 0;
+}
+
+int
+ca_spki_copy(X509 *x, const X509_PUBKEY *src, struct st_err *e)
+{
+	return ca_pubkey_copy(X509_get_X509_PUBKEY(x), src, e);
 }
 
 int

@@ -9,6 +9,8 @@
 #ifndef STICA_CMD_H
 #define STICA_CMD_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "common/common.h"
@@ -25,6 +27,23 @@ struct cmd {
 
 /* Print "stica: <msg>" for a failed call and return EXIT_ERR. */
 int	cmd_fail(const char *ctx, const struct st_err *e, int rc);
+/*
+ * Print "stica: CMD: MSG 'ARG'; see 'stica help CMD'" (without 'ARG' when
+ * arg is NULL) for a usage error and return EXIT_ERR.
+ */
+int	cmd_usage(const char *cmd, const char *msg, const char *arg);
+/*
+ * The usage error for getopt_long's answer ch about argv[optind - 1]:
+ * ':' a missing argument, anything else an unknown option.
+ */
+int	cmd_opt_err(const char *cmd, int ch, char **argv);
+/*
+ * A certificate serial argument in hex (colons allowed) as the INTEGER's
+ * magnitude, leading zero octets dropped: positive and at most 20 octets
+ * (RFC 5280 section 4.1.2.2), else ST_E_USAGE.  *out is malloc'd.
+ */
+int	cmd_serial_parse(const char *s, uint8_t **out, size_t *len,
+    struct st_err *e);
 
 int	cmd_tnauthlist(int, char **);
 void	help_tnauthlist(FILE *);

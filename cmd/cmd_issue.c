@@ -46,18 +46,6 @@
 /* ------------------------------------------------------------------ */
 /* Shared                                                             */
 
-static int
-usage_err(const char *cmd, const char *msg, const char *arg)
-{
-	if (arg != NULL)
-		fprintf(stderr, "stica: %s: %s '%s'; see 'stica help %s'\n",
-		    cmd, msg, arg, cmd);
-	else
-		fprintf(stderr, "stica: %s: %s; see 'stica help %s'\n", cmd,
-		    msg, cmd);
-	return EXIT_ERR;
-}
-
 /* "stica: CMD: refused (ST_E_X): msg" or "stica: CMD: msg". */
 static int
 report(const char *cmd, const struct st_err *e, int rc)
@@ -112,27 +100,38 @@ emit(const char *path, const char *text, struct st_err *e)
 	return st_file_write(path, text, strlen(text), 0644, false, e);
 }
 
-/* A serial in hex (colons allowed) as the INTEGER's magnitude. */
-static int
-parse_serial(const char *s, uint8_t **out, size_t *len, struct st_err *e)
-{
-	size_t	skip = 0;
-	int	rc;
+/*
+ * What issue and issue-batch take from the command line for every
+ * request they make.
+ */
+struct req_opts {
+	const char	*profile;
+	const char	*issuer;
+	const char	*account;
+};
 
-	if ((rc = st_hex_decode(s, strlen(s), out, len, e)) != 0)
-		return rc;
-	while (skip + 1 < *len && (*out)[skip] == 0)
-		skip++;
-	if (*len == 0 || (*out)[skip] == 0 || *len - skip > 20) {
-		free(*out);
-		*out = NULL;
-		return st_err_set(e, ST_E_USAGE, "serial '%s': RFC 5280 "
-		    "section 4.1.2.2: a positive integer of at most 20 octets",
-		    s);
+/*
+ * An operator's request for the key text key (a CSR, or else a
+ * SubjectPublicKeyInfo), with o's profile, issuer and account.
+ * Everything is borrowed.
+ */
+static void
+req_init(struct ca_issue_req *req, const struct req_opts *o,
+    const uint8_t *key, size_t len, bool csr)
+{
+	memset(req, 0, sizeof(*req));
+	if (csr) {
+		req->csr = key;
+		req->csr_len = len;
+	} else {
+		req->spki = key;
+		req->spki_len = len;
 	}
-	memmove(*out, *out + skip, *len - skip);
-	*len -= skip;
-	return 0;
+	req->requester = POL_REQ_OPERATOR;
+	req->account = o->account;
+	req->proof = POL_PROOF_OPERATOR;
+	req->profile = o->profile;
+	req->issuer = o->issuer;
 }
 
 /* ------------------------------------------------------------------ */
@@ -195,9 +194,7 @@ struct issue_opts {
 	const char	*config;
 	const char	*csr;
 	const char	*pubkey;
-	const char	*profile;
-	const char	*issuer;
-	const char	*account;
+	struct req_opts	 r;
 	const char	*request_key;
 	const char	*out;
 	bool		 ca;
@@ -247,19 +244,19 @@ issue_parse(int argc, char **argv, struct issue_opts *o)
 			o->ca = true;
 			break;
 		case 'p':
-			o->profile = optarg;
+			o->r.profile = optarg;
 			break;
 		case 'i':
-			o->issuer = optarg;
+			o->r.issuer = optarg;
 			break;
 		case 'n':
 			if (parse_time(optarg, &o->not_after) != 0)
-				return usage_err("issue", "--not-after: expected "
-				    "an RFC 3339 time such as "
+				return cmd_usage("issue", "--not-after: "
+				    "expected an RFC 3339 time such as "
 				    "2026-01-01T00:00:00Z, got", optarg);
 			break;
 		case 'a':
-			o->account = optarg;
+			o->r.account = optarg;
 			break;
 		case 'K':
 			o->request_key = optarg;
@@ -270,28 +267,24 @@ issue_parse(int argc, char **argv, struct issue_opts *o)
 		case 'h':
 			help_issue(stdout);
 			return -1;
-		case ':':
-			return usage_err("issue", "missing argument for",
-			    argv[optind - 1]);
 		default:
-			return usage_err("issue", "unknown option",
-			    argv[optind - 1]);
+			return cmd_opt_err("issue", ch, argv);
 		}
 	}
 	/* SPECs listed after --tnauthlist come out as operands. */
 	for (i = optind; i < argc; i++) {
 		if (o->nspecs == 0)
-			return usage_err("issue", "unexpected argument",
+			return cmd_usage("issue", "unexpected argument",
 			    argv[i]);
 		o->specs[o->nspecs++] = argv[i];
 	}
 	if (o->config == NULL)
-		return usage_err("issue", "--config is required", NULL);
+		return cmd_usage("issue", "--config is required", NULL);
 	if ((o->csr == NULL) == (o->pubkey == NULL))
-		return usage_err("issue", "give exactly one of --csr and "
+		return cmd_usage("issue", "give exactly one of --csr and "
 		    "--pubkey", NULL);
 	if (o->nspecs == 0)
-		return usage_err("issue", "--tnauthlist is required", NULL);
+		return cmd_usage("issue", "--tnauthlist is required", NULL);
 	return 0;
 }
 
@@ -333,21 +326,9 @@ cmd_issue(int argc, char **argv)
 		ex = report("issue", &e, rc);
 		goto out;
 	}
-	memset(&req, 0, sizeof(req));
-	if (o.csr != NULL) {
-		req.csr = in;
-		req.csr_len = inlen;
-	} else {
-		req.spki = in;
-		req.spki_len = inlen;
-	}
+	req_init(&req, &o.r, in, inlen, o.csr != NULL);
 	req.tnauth = l;
-	req.requester = POL_REQ_OPERATOR;
-	req.account = o.account;
-	req.proof = POL_PROOF_OPERATOR;
 	req.ca = o.ca;
-	req.profile = o.profile;
-	req.issuer = o.issuer;
 	req.not_after_cap = o.not_after;
 	req.request_key = o.request_key;
 	if ((rc = ca_issue(g, &req, &res, &e)) != 0) {
@@ -474,9 +455,7 @@ struct chunk {
 
 struct batch {
 	struct ca_engine	*g;
-	const char		*profile;
-	const char		*issuer;
-	const char		*account;
+	struct req_opts		 r;
 	const char		*id;
 	unsigned		 threads;
 	bool			 strict;
@@ -559,10 +538,12 @@ bline_clear(struct bline *bl)
 /*
  * One JSON line: {"tnauthlist": [SPEC...], "pubkey" | "csr": text,
  * "ca": bool}; unknown keys are errors, so a typo never issues something
- * else than was meant.
+ * else than was meant.  The request also gets r's profile, issuer and
+ * account.
  */
 static int
-line_parse(struct bline *bl, const char *text, size_t len)
+line_parse(struct bline *bl, const struct req_opts *r, const char *text,
+    size_t len)
 {
 	json_t		*o = NULL, *v;
 	json_error_t	 je;
@@ -634,14 +615,8 @@ line_parse(struct bline *bl, const char *text, size_t len)
 		rc = ST_E_NOMEM;
 		goto out;
 	}
-	memset(&bl->item->req, 0, sizeof(bl->item->req));
-	if (csr) {
-		bl->item->req.csr = (const uint8_t *)bl->key;
-		bl->item->req.csr_len = strlen(bl->key);
-	} else {
-		bl->item->req.spki = (const uint8_t *)bl->key;
-		bl->item->req.spki_len = strlen(bl->key);
-	}
+	req_init(&bl->item->req, r, (const uint8_t *)bl->key, strlen(bl->key),
+	    csr);
 	bl->item->req.tnauth = bl->l;
 	bl->item->req.ca = ca;
 	rc = 0;
@@ -890,7 +865,7 @@ chunk_add(struct batch *b, size_t lineno, const char *text, size_t len)
 		rc = st_err_set(&bl->err, ST_E_SYNTAX, "longer than %d bytes",
 		    MAX_LINE);
 	else
-		rc = line_parse(bl, text, len);
+		rc = line_parse(bl, &b->r, text, len);
 	if (rc != 0) {
 		bl->rc = rc;
 		ca_tnauth_free(bl->l);
@@ -903,11 +878,6 @@ chunk_add(struct batch *b, size_t lineno, const char *text, size_t len)
 	snprintf(key, sizeof(key), "%s:%zu", b->id, lineno);
 	if ((bl->reqkey = strdup(key)) == NULL)
 		return ST_E_NOMEM;
-	bl->item->req.requester = POL_REQ_OPERATOR;
-	bl->item->req.account = b->account;
-	bl->item->req.proof = POL_PROOF_OPERATOR;
-	bl->item->req.profile = b->profile;
-	bl->item->req.issuer = b->issuer;
 	bl->item->req.request_key = bl->reqkey;
 	c->nitems++;
 	return 0;
@@ -1102,13 +1072,13 @@ cmd_issue_batch(int argc, char **argv)
 			output = optarg;
 			break;
 		case 'p':
-			b->profile = optarg;
+			b->r.profile = optarg;
 			break;
 		case 'I':
-			b->issuer = optarg;
+			b->r.issuer = optarg;
 			break;
 		case 'a':
-			b->account = optarg;
+			b->r.account = optarg;
 			break;
 		case 'b':
 			b->id = optarg;
@@ -1119,7 +1089,7 @@ cmd_issue_batch(int argc, char **argv)
 		case 't':
 			th = strtol(optarg, &end, 10);
 			if (*end != '\0' || th < 1 || th > MAX_THREADS) {
-				ex = usage_err("issue-batch", "--threads: "
+				ex = cmd_usage("issue-batch", "--threads: "
 				    "expected 1..16, got", optarg);
 				goto out;
 			}
@@ -1129,34 +1099,29 @@ cmd_issue_batch(int argc, char **argv)
 			help_issue_batch(stdout);
 			ex = 0;
 			goto out;
-		case ':':
-			ex = usage_err("issue-batch", "missing argument for",
-			    argv[optind - 1]);
-			goto out;
 		default:
-			ex = usage_err("issue-batch", "unknown option",
-			    argv[optind - 1]);
+			ex = cmd_opt_err("issue-batch", ch, argv);
 			goto out;
 		}
 	}
 	if (optind < argc) {
-		ex = usage_err("issue-batch", "unexpected argument",
+		ex = cmd_usage("issue-batch", "unexpected argument",
 		    argv[optind]);
 		goto out;
 	}
 	if (config == NULL || input == NULL) {
-		ex = usage_err("issue-batch", "--config and --input are "
+		ex = cmd_usage("issue-batch", "--config and --input are "
 		    "required", NULL);
 		goto out;
 	}
 	if (b->id != NULL && !batch_id_ok(b->id)) {
-		ex = usage_err("issue-batch", "--batch-id: 1..128 of A-Z a-z "
+		ex = cmd_usage("issue-batch", "--batch-id: 1..128 of A-Z a-z "
 		    "0-9 . _ -, got", b->id);
 		goto out;
 	}
 	if (strcmp(input, "-") == 0) {
 		if (b->id == NULL) {
-			ex = usage_err("issue-batch", "reading stdin needs "
+			ex = cmd_usage("issue-batch", "reading stdin needs "
 			    "--batch-id (restarts find their lines by it)",
 			    NULL);
 			goto out;
@@ -1395,18 +1360,14 @@ cmd_show(int argc, char **argv)
 		case 'h':
 			help_show(stdout);
 			return 0;
-		case ':':
-			return usage_err("show", "missing argument for",
-			    argv[optind - 1]);
 		default:
-			return usage_err("show", "unknown option",
-			    argv[optind - 1]);
+			return cmd_opt_err("show", ch, argv);
 		}
 	}
 	if (config == NULL || optind != argc - 1)
-		return usage_err("show", "--config and one SERIAL are required",
+		return cmd_usage("show", "--config and one SERIAL are required",
 		    NULL);
-	if ((rc = parse_serial(argv[optind], &serial, &slen, &e)) != 0 ||
+	if ((rc = cmd_serial_parse(argv[optind], &serial, &slen, &e)) != 0 ||
 	    (rc = st_config_load(config, &cfg, &e)) != 0 ||
 	    (rc = store_open_readonly(cfg->store, &s, &e)) != 0)
 		goto fail;

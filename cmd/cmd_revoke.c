@@ -18,18 +18,6 @@
 #include "common/yaml.h"
 #include "store/store.h"
 
-static int
-rv_usage(const char *cmd, const char *msg, const char *arg)
-{
-	if (arg != NULL)
-		fprintf(stderr, "stica: %s: %s '%s'; see 'stica help %s'\n",
-		    cmd, msg, arg, cmd);
-	else
-		fprintf(stderr, "stica: %s: %s; see 'stica help %s'\n", cmd,
-		    msg, cmd);
-	return EXIT_ERR;
-}
-
 void
 help_revoke(FILE *f)
 {
@@ -76,7 +64,7 @@ cmd_revoke(int argc, char **argv)
 	const char		*config = NULL, *hex = NULL, *issuer = NULL;
 	const char		*reason_s = "unspecified";
 	uint8_t			*serial = NULL;
-	size_t			 slen, skip = 0;
+	size_t			 slen;
 	int			 ch, rc, reason, ex = EXIT_ERR;
 
 	st_err_clear(&e);
@@ -99,34 +87,21 @@ cmd_revoke(int argc, char **argv)
 		case 'h':
 			help_revoke(stdout);
 			return 0;
-		case ':':
-			return rv_usage("revoke", "missing argument for",
-			    argv[optind - 1]);
 		default:
-			return rv_usage("revoke", "unknown option",
-			    argv[optind - 1]);
+			return cmd_opt_err("revoke", ch, argv);
 		}
 	}
 	if (optind < argc)
-		return rv_usage("revoke", "unexpected argument", argv[optind]);
+		return cmd_usage("revoke", "unexpected argument", argv[optind]);
 	if (config == NULL || hex == NULL)
-		return rv_usage("revoke", "--config and --serial are required",
+		return cmd_usage("revoke", "--config and --serial are required",
 		    NULL);
 	if ((rc = store_reason_parse(reason_s, &reason, &e)) != 0 ||
-	    (rc = st_hex_decode(hex, strlen(hex), &serial, &slen, &e)) != 0)
-		goto fail;
-	while (skip + 1 < slen && serial[skip] == 0)
-		skip++;
-	if (slen == 0 || serial[skip] == 0 || slen - skip > 20) {
-		rc = st_err_set(&e, ST_E_USAGE, "serial '%s': RFC 5280 section "
-		    "4.1.2.2: a positive integer of at most 20 octets", hex);
-		goto fail;
-	}
-	if ((rc = st_config_load(config, &cfg, &e)) != 0 ||
+	    (rc = cmd_serial_parse(hex, &serial, &slen, &e)) != 0 ||
+	    (rc = st_config_load(config, &cfg, &e)) != 0 ||
 	    (rc = store_open(cfg->store, &s, &e)) != 0)
 		goto fail;
-	rc = ca_revoke(s, issuer, serial + skip, slen - skip, reason,
-	    "operator", &e);
+	rc = ca_revoke(s, issuer, serial, slen, reason, "operator", &e);
 	if (rc == ST_E_EXISTS) {
 		fprintf(stderr, "stica: revoke: %s\n", st_err_str(&e, rc));
 		ex = EXIT_NO;
@@ -207,9 +182,9 @@ cmd_crl(int argc, char **argv)
 		case 'n':
 			if (pol_duration_parse(optarg, &next, &e) != 0 ||
 			    next <= 0)
-				return rv_usage("crl", "--next-update: expected "
-				    "a duration such as 7d or 12h, got",
-				    optarg);
+				return cmd_usage("crl", "--next-update: "
+				    "expected a duration such as 7d or 12h, "
+				    "got", optarg);
 			break;
 		case 'd':
 			der = true;
@@ -220,18 +195,14 @@ cmd_crl(int argc, char **argv)
 		case 'h':
 			help_crl(stdout);
 			return 0;
-		case ':':
-			return rv_usage("crl", "missing argument for",
-			    argv[optind - 1]);
 		default:
-			return rv_usage("crl", "unknown option",
-			    argv[optind - 1]);
+			return cmd_opt_err("crl", ch, argv);
 		}
 	}
 	if (optind < argc)
-		return rv_usage("crl", "unexpected argument", argv[optind]);
+		return cmd_usage("crl", "unexpected argument", argv[optind]);
 	if (config == NULL || issuer == NULL)
-		return rv_usage("crl", "--config and --issuer are required",
+		return cmd_usage("crl", "--config and --issuer are required",
 		    NULL);
 	if ((rc = st_config_load(config, &cfg, &e)) != 0 ||
 	    (rc = ca_engine_open(cfg, &g, &e)) != 0 ||

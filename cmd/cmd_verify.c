@@ -81,19 +81,6 @@ help_verify(FILE *f)
 	    "      --tn 12025550105 chain.pem\n");
 }
 
-/* A usage error: one line naming the problem and where help is. */
-static int
-vfy_usage(const char *msg, const char *arg)
-{
-	if (arg != NULL)
-		fprintf(stderr, "stica: verify: %s '%s'; see 'stica help "
-		    "verify'\n", msg, arg);
-	else
-		fprintf(stderr, "stica: verify: %s; see 'stica help verify'\n",
-		    msg);
-	return EXIT_ERR;
-}
-
 /*
  * "stica: verify: [PREFIX: ]MESSAGE" on stderr; EXIT_ERR.  The prefix (a
  * file name) is left out when the message already names it.
@@ -303,9 +290,9 @@ cmd_verify(int argc, char **argv)
 			break;
 		case 'a':
 			if (vfy_parse_time(optarg, &vo.at) != 0) {
-				rc = vfy_usage("--at: expected an RFC 3339 "
-				    "time such as 2030-01-01T00:00:00Z, not",
-				    optarg);
+				rc = cmd_usage("verify", "--at: expected an "
+				    "RFC 3339 time such as "
+				    "2030-01-01T00:00:00Z, not", optarg);
 				goto out;
 			}
 			break;
@@ -314,20 +301,21 @@ cmd_verify(int argc, char **argv)
 			rc = 0;
 			goto out;
 		case ':':
-			rc = vfy_usage("option needs a value:",
+			rc = cmd_usage("verify", "option needs a value:",
 			    argv[optind - 1]);
 			goto out;
 		default:
-			rc = vfy_usage("unknown option", argv[optind - 1]);
+			rc = cmd_usage("verify", "unknown option",
+			    argv[optind - 1]);
 			goto out;
 		}
 	}
 	if (ntrust == 0) {
-		rc = vfy_usage("--trust FILE is required", NULL);
+		rc = cmd_usage("verify", "--trust FILE is required", NULL);
 		goto out;
 	}
 	if (argc - optind != 1) {
-		rc = vfy_usage("expected one CHAIN.pem", NULL);
+		rc = cmd_usage("verify", "expected one CHAIN.pem", NULL);
 		goto out;
 	}
 	if ((r = ca_spc_table_build(maps, &e)) != 0) {

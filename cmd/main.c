@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * stica: subcommand dispatch and top-level help.  No logic lives here.
+ * stica: subcommand dispatch, top-level help, and the few helpers the
+ * subcommands share (error and usage lines, serial arguments).  No logic
+ * lives here.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +48,47 @@ cmd_fail(const char *ctx, const struct st_err *e, int rc)
 	else
 		fprintf(stderr, "stica: %s\n", st_err_str(e, rc));
 	return EXIT_ERR;
+}
+
+int
+cmd_usage(const char *cmd, const char *msg, const char *arg)
+{
+	if (arg != NULL)
+		fprintf(stderr, "stica: %s: %s '%s'; see 'stica help %s'\n",
+		    cmd, msg, arg, cmd);
+	else
+		fprintf(stderr, "stica: %s: %s; see 'stica help %s'\n", cmd,
+		    msg, cmd);
+	return EXIT_ERR;
+}
+
+int
+cmd_opt_err(const char *cmd, int ch, char **argv)
+{
+	return cmd_usage(cmd, ch == ':' ? "missing argument for" :
+	    "unknown option", argv[optind - 1]);
+}
+
+int
+cmd_serial_parse(const char *s, uint8_t **out, size_t *len, struct st_err *e)
+{
+	size_t	skip = 0;
+	int	rc;
+
+	if ((rc = st_hex_decode(s, strlen(s), out, len, e)) != 0)
+		return rc;
+	while (skip + 1 < *len && (*out)[skip] == 0)
+		skip++;
+	if (*len == 0 || (*out)[skip] == 0 || *len - skip > 20) {
+		free(*out);
+		*out = NULL;
+		return st_err_set(e, ST_E_USAGE, "serial '%s': RFC 5280 "
+		    "section 4.1.2.2: a positive integer of at most 20 octets",
+		    s);
+	}
+	memmove(*out, *out + skip, *len - skip);
+	*len -= skip;
+	return 0;
 }
 
 static void

@@ -194,38 +194,16 @@ out:
 	return rc;
 }
 
-/* A string setting, copied. */
-static int
-get_str(const struct st_yaml_node *map, const char *key, char **out,
-    struct st_err *e)
-{
-	const struct st_yaml_node	*n;
-	const char			*s;
-	int				 rc;
-
-	*out = NULL;
-	if ((n = st_yaml_get(map, key)) == NULL)
-		return 0;
-	if ((rc = st_yaml_str(n, &s, e)) != 0)
-		return rc;
-	if ((*out = strdup(s)) == NULL)
-		return ST_E_NOMEM;
-	return 0;
-}
-
 /* A path setting, resolved against dir. */
 static int
 get_path(const struct st_yaml_node *map, const char *key, const char *dir,
     char **out, struct st_err *e)
 {
-	const struct st_yaml_node	*n;
-	const char			*s;
-	int				 rc;
+	const char	*s;
+	int		 rc;
 
 	*out = NULL;
-	if ((n = st_yaml_get(map, key)) == NULL)
-		return 0;
-	if ((rc = st_yaml_str(n, &s, e)) != 0)
+	if ((rc = st_yaml_get0_str(map, key, &s, e)) != 0 || s == NULL)
 		return rc;
 	if ((*out = st_path_resolve(dir, s)) == NULL)
 		return ST_E_NOMEM;
@@ -237,20 +215,17 @@ static int
 get_uri(const struct st_yaml_node *map, const char *key, const char *dir,
     char **out, struct st_err *e)
 {
-	const struct st_yaml_node	*n;
-	const char			*s;
-	struct st_err			 ue;
-	int				 rc;
+	const char	*s;
+	struct st_err	 ue;
+	int		 rc;
 
 	*out = NULL;
-	if ((n = st_yaml_get(map, key)) == NULL)
-		return 0;
-	if ((rc = st_yaml_str(n, &s, e)) != 0)
+	if ((rc = st_yaml_get0_str(map, key, &s, e)) != 0 || s == NULL)
 		return rc;
 	st_err_clear(&ue);
 	if ((rc = st_pkcs11_uri_resolve(dir, s, out, &ue)) != 0)
-		return st_yaml_err(n, e, rc, "'%s': %s", key,
-		    st_err_str(&ue, rc));
+		return st_yaml_err(st_yaml_get(map, key), e, rc, "'%s': %s",
+		    key, st_err_str(&ue, rc));
 	return 0;
 }
 
@@ -278,7 +253,7 @@ load_hsm(struct st_config *c, const struct st_yaml_node *m, struct st_err *e)
 	if ((rc = st_yaml_check_map(m, "hsm", hsm_keys, hsm_req, e)) != 0 ||
 	    (rc = get_path(m, "module", c->dir, &c->hsm.module, e)) != 0 ||
 	    (rc = get_uri(m, "token", c->dir, &c->hsm.token, e)) != 0 ||
-	    (rc = get_str(m, "pin-env", &c->hsm.pin_env, e)) != 0 ||
+	    (rc = st_yaml_get1_str(m, "pin-env", &c->hsm.pin_env, e)) != 0 ||
 	    (rc = get_path(m, "softhsm2-conf", c->dir, &c->hsm.softhsm2_conf,
 	    e)) != 0)
 		return rc;
@@ -348,7 +323,7 @@ load_issuers(struct st_config *c, const struct st_yaml_node *n,
 		c->nissuers = i + 1;
 		if ((rc = st_yaml_check_map(m, "issuers", iss_keys, iss_req,
 		    e)) != 0 ||
-		    (rc = get_str(m, "name", &is->name, e)) != 0 ||
+		    (rc = st_yaml_get1_str(m, "name", &is->name, e)) != 0 ||
 		    (rc = get_uri(m, "key", c->dir, &is->key, e)) != 0 ||
 		    (rc = get_path(m, "certificate", c->dir, &is->certificate,
 		    e)) != 0 ||
@@ -410,8 +385,10 @@ load_acme(struct st_config *c, const struct st_yaml_node *m, struct st_err *e)
 	if (m != NULL) {
 		if ((rc = st_yaml_check_map(m, "acme", acme_keys, NULL,
 		    e)) != 0 ||
-		    (rc = get_str(m, "listen", &c->acme.listen, e)) != 0 ||
-		    (rc = get_str(m, "base-url", &c->acme.base_url, e)) != 0)
+		    (rc = st_yaml_get1_str(m, "listen", &c->acme.listen,
+		    e)) != 0 ||
+		    (rc = st_yaml_get1_str(m, "base-url", &c->acme.base_url,
+		    e)) != 0)
 			goto out;
 		if (c->acme.listen != NULL && !listen_ok(c->acme.listen)) {
 			rc = st_yaml_err(st_yaml_get(m, "listen"), e,
@@ -486,13 +463,14 @@ load_sms(struct st_config *c, const struct st_yaml_node *m, struct st_err *e)
 	if ((rc = st_yaml_check_map(m, "sms", keys[d], req[d], e)) != 0)
 		return rc;
 	c->sms.driver = (enum st_sms_driver)(d + 1);
-	if ((rc = get_str(m, "url", &c->sms.url, e)) != 0 ||
-	    (rc = get_str(m, "username", &c->sms.username, e)) != 0 ||
+	if ((rc = st_yaml_get1_str(m, "url", &c->sms.url, e)) != 0 ||
+	    (rc = st_yaml_get1_str(m, "username", &c->sms.username,
+	    e)) != 0 ||
 	    (rc = get_path(m, "password-file", c->dir, &c->sms.password_file,
 	    e)) != 0 ||
 	    (rc = get_path(m, "token-file", c->dir, &c->sms.token_file,
 	    e)) != 0 ||
-	    (rc = get_str(m, "from", &c->sms.from, e)) != 0 ||
+	    (rc = st_yaml_get1_str(m, "from", &c->sms.from, e)) != 0 ||
 	    (rc = get_path(m, "path", c->dir, &c->sms.path, e)) != 0)
 		return rc;
 	if (c->sms.url != NULL && !url_ok(c->sms.url))

@@ -698,6 +698,33 @@ st_yaml_str(const struct st_yaml_node *n, const char **out, struct st_err *e)
 }
 
 int
+st_yaml_get0_str(const struct st_yaml_node *map, const char *key,
+    const char **out, struct st_err *e)
+{
+	const struct st_yaml_node	*n;
+
+	*out = NULL;
+	if ((n = st_yaml_get(map, key)) == NULL)
+		return 0;
+	return st_yaml_str(n, out, e);
+}
+
+int
+st_yaml_get1_str(const struct st_yaml_node *map, const char *key, char **out,
+    struct st_err *e)
+{
+	const char	*s;
+	int		 rc;
+
+	*out = NULL;
+	if ((rc = st_yaml_get0_str(map, key, &s, e)) != 0 || s == NULL)
+		return rc;
+	if ((*out = strdup(s)) == NULL)
+		return ST_E_NOMEM;
+	return 0;
+}
+
+int
 st_yaml_bool(const struct st_yaml_node *n, bool *out, struct st_err *e)
 {
 	static const char *const t[] = { "true", "True", "TRUE", NULL };

@@ -106,6 +106,15 @@ int	st_yaml_check_map(const struct st_yaml_node *map, const char *name,
 /* A non-null scalar, any style.  *out is borrowed from the document. */
 int	st_yaml_str(const struct st_yaml_node *n, const char **out,
     struct st_err *e) ST_MUSTCHECK;
+/*
+ * The string of key in mapping map as st_yaml_str reads it, borrowed
+ * from the document (get0) or copied, malloc'd (get1); *out stays NULL
+ * when map has no such key.
+ */
+int	st_yaml_get0_str(const struct st_yaml_node *map, const char *key,
+    const char **out, struct st_err *e) ST_MUSTCHECK;
+int	st_yaml_get1_str(const struct st_yaml_node *map, const char *key,
+    char **out, struct st_err *e) ST_MUSTCHECK;
 /* A plain true/false (also True, TRUE, False, FALSE; YAML 1.2 core). */
 int	st_yaml_bool(const struct st_yaml_node *n, bool *out,
     struct st_err *e) ST_MUSTCHECK;

@@ -399,6 +399,31 @@ store_request_lookup(struct store *s, const char *key,
 }
 
 int
+store_request_lookup_many(struct store *s, const char *const *keys, size_t n,
+    struct store_cert **out, struct st_err *e)
+{
+	size_t	i;
+	int	rc;
+
+	for (i = 0; i < n; i++)
+		out[i] = NULL;
+	if (n == 0)
+		return 0;
+	if (keys == NULL)
+		return st_err_set(e, ST_E_USAGE, "store: lookup: no keys");
+	for (i = 0; i < n; i++)
+		if (keys[i] != NULL &&
+		    (rc = check_name("request key", keys[i], e)) != 0)
+			return rc;
+	if ((rc = s->ops->request_lookup_many(s, keys, n, out, e)) != 0)
+		for (i = 0; i < n; i++) {
+			store_cert_free(out[i]);
+			out[i] = NULL;
+		}
+	return rc;
+}
+
+int
 store_cert_get(struct store *s, const char *issuer, const uint8_t *serial,
     size_t serial_len, struct store_cert **out, struct st_err *e)
 {
@@ -490,15 +515,38 @@ int
 store_audit_append(struct store *s, const char *event, json_t *fields,
     struct st_err *e)
 {
-	int	rc;
+	struct store_audit_rec	r = { event, fields };
 
-	if (!audit_event_ok(event))
-		return st_err_set(e, ST_E_USAGE,
-		    "audit: event name '%s' must be 1..64 of [a-z0-9-]",
-		    event ? event : "(null)");
-	if ((rc = audit_extra_check(fields, e)) != 0)
-		return rc;
-	return s->ops->audit_append(s, event, fields, e);
+	return store_audit_append_many(s, &r, 1, e);
+}
+
+int
+store_audit_append_many(struct store *s, const struct store_audit_rec *v,
+    size_t n, struct st_err *e)
+{
+	struct st_err	e1;
+	size_t		i;
+	int		rc;
+
+	if (n == 0)
+		return 0;
+	if (v == NULL)
+		return st_err_set(e, ST_E_USAGE, "audit: no lines given");
+	for (i = 0; i < n; i++) {
+		st_err_clear(&e1);
+		if (!audit_event_ok(v[i].event))
+			rc = st_err_set(&e1, ST_E_USAGE, "audit: event name "
+			    "'%s' must be 1..64 of [a-z0-9-]",
+			    v[i].event ? v[i].event : "(null)");
+		else
+			rc = audit_extra_check(v[i].fields, &e1);
+		if (rc != 0 && n == 1)
+			return st_err_set(e, rc, "%s", e1.msg);
+		if (rc != 0)
+			return st_err_set(e, rc, "%s (line %zu of %zu)", e1.msg,
+			    i, n);
+	}
+	return s->ops->audit_append(s, v, n, e);
 }
 
 int

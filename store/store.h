@@ -187,6 +187,15 @@ int	store_pending_list(struct store *, const char *issuer, store_cert_cb cb,
  */
 int	store_request_lookup(struct store *, const char *key,
     struct store_cert **out, struct st_err *e) ST_MUSTCHECK;
+/*
+ * store_request_lookup for n keys at once, in one read transaction (one
+ * snapshot of the database): out[i] is the row holding keys[i], or NULL
+ * when no row holds it or keys[i] is NULL.  Returns 0 (whatever was
+ * found), ST_E_USAGE for a malformed key, or a store failure; on failure
+ * every out[i] is NULL.  Each out[i] is freed with store_cert_free.
+ */
+int	store_request_lookup_many(struct store *, const char *const *keys,
+    size_t n, struct store_cert **out, struct st_err *e) ST_MUSTCHECK;
 
 /* One certificate by (issuer, serial).  ST_E_NOTFOUND when absent. */
 int	store_cert_get(struct store *, const char *issuer, const uint8_t *serial,
@@ -291,6 +300,22 @@ struct store_audit_head {
  */
 int	store_audit_append(struct store *, const char *event, json_t *fields,
     struct st_err *e) ST_MUSTCHECK;
+
+/* One line for store_audit_append_many. */
+struct store_audit_rec {
+	const char	*event;		/* as for store_audit_append */
+	json_t		*fields;	/* an object or NULL; borrowed */
+};
+
+/*
+ * Append v[0..n) in that order, in one transaction: all of them or, on
+ * any error, none.  Each line follows the rules of store_audit_append;
+ * a malformed one is ST_E_USAGE naming its index.  For a batch's
+ * refusals.
+ */
+int	store_audit_append_many(struct store *,
+    const struct store_audit_rec *v, size_t n, struct st_err *e)
+    ST_MUSTCHECK;
 
 /* The current head. */
 int	store_audit_head(struct store *, struct store_audit_head *out,

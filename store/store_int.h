@@ -32,6 +32,10 @@ struct store_ops {
 			    store_cert_cb, void *, struct st_err *);
 	int		(*request_lookup)(struct store *, const char *,
 			    struct store_cert **, struct st_err *);
+	/* out[0..n) cleared by the caller; NULL keys are skipped */
+	int		(*request_lookup_many)(struct store *,
+			    const char *const *, size_t, struct store_cert **,
+			    struct st_err *);
 	/* issuer NULL: by serial alone */
 	int		(*cert_get)(struct store *, const char *,
 			    const uint8_t *, size_t, struct store_cert **,
@@ -46,7 +50,8 @@ struct store_ops {
 			    store_revoked_cb, void *, struct st_err *);
 	int		(*crl_next_number)(struct store *, const char *,
 			    json_t *, int64_t *, struct st_err *);
-	int		(*audit_append)(struct store *, const char *, json_t *,
+	int		(*audit_append)(struct store *,
+			    const struct store_audit_rec *, size_t,
 			    struct st_err *);
 	int		(*audit_head)(struct store *, struct store_audit_head *,
 			    struct st_err *);

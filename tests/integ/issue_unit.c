@@ -4,8 +4,9 @@
  * tests/integ/test_issue.sh: request decoding (PEM, base64, DER; CSR
  * signatures and basicConstraints), the key types stica certifies and the
  * ones it refuses (RFC 5480 named curves, RSA sizes, Ed25519, explicit
- * curve parameters, broken encodings, also when decoded straight into a
- * certificate), serials (RFC 5280 4.1.2.2, at least 128 random bits), and
+ * curve parameters, broken encodings), an accepted key copied into a
+ * certificate field by field as issuance does (ca_spki_copy), serials
+ * (RFC 5280 4.1.2.2, at least 128 random bits), and
  * the after-signing check that the signed TBS is the linted one and the
  * outer signatureAlgorithm the TBS's (anchors.md section 1.3), against
  * certificates signed with software keys and then tampered with.
@@ -15,12 +16,14 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "ca/ca_int.h"
 #include "ca/issue_int.h"
 #include "tests/unit/harness.h"
 
@@ -88,15 +91,19 @@ test_input_forms(void)
 	EVP_PKEY_free(k);
 }
 
-/* Judge k's SPKI both ways: standalone and straight into a certificate. */
+/*
+ * Judge k's SPKI as issuance does (ca_spki_load), and copy an accepted
+ * key into a certificate (ca_spki_copy): the certificate must carry the
+ * same SubjectPublicKeyInfo, byte for byte.
+ */
 static int
 judge(EVP_PKEY *k, const uint8_t *raw, size_t rawlen, enum pol_key_type *t,
     struct st_err *e)
 {
-	struct ca_subject_key	 a, b;
-	unsigned char		*der = NULL;
+	struct ca_subject_key	 a;
+	unsigned char		*der = NULL, *out = NULL;
 	X509			*x = NULL;
-	int			 len = 0, r1, r2;
+	int			 len = 0, olen, rc;
 
 	if (k != NULL) {
 		if ((len = spki_der(k, &der)) <= 0)
@@ -104,22 +111,22 @@ judge(EVP_PKEY *k, const uint8_t *raw, size_t rawlen, enum pol_key_type *t,
 		raw = der;
 		rawlen = (size_t)len;
 	}
-	r1 = ca_spki_load(raw, rawlen, NULL, &a, e);
-	if ((x = X509_new()) == NULL)
-		return -100;
-	r2 = ca_spki_load(raw, rawlen, &x, &b, NULL);
-	if (r1 == 0 && r2 == 0 && (a.type != b.type ||
-	    X509_get0_pubkey(x) == NULL))
-		r1 = -101;
-	if (r1 != r2)
-		r1 = -102;
-	if (r1 == 0)
-		*t = a.type;
+	if ((rc = ca_spki_load(raw, rawlen, &a, e)) == 0) {
+		if ((x = X509_new()) == NULL)
+			rc = -100;
+		else if (ca_spki_copy(x, a.xpk, NULL) != 0 ||
+		    (olen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &out)) <=
+		    0 || (size_t)olen != rawlen ||
+		    memcmp(out, raw, rawlen) != 0)
+			rc = -101;
+		else
+			*t = a.type;
+	}
 	ca_subject_key_clear(&a);
-	ca_subject_key_clear(&b);
 	X509_free(x);
+	OPENSSL_free(out);
 	OPENSSL_free(der);
-	return r1;
+	return rc;
 }
 
 static void
@@ -347,29 +354,38 @@ test_signed_tbs(void)
 	EVP_PKEY_free(k);
 }
 
-/* The subject key copied into a certificate is the same SPKI, decoded. */
+/*
+ * The subject key copied into a certificate as issuance copies it
+ * (ca_spki_copy): the same SPKI, byte for byte, the same key, and no
+ * decoded key in the certificate; its key identifier is method (1)'s.
+ */
 static void
-test_spki_install(void)
+test_spki_copy(void)
 {
-	EVP_PKEY		*k = keygen("EC", "P-256");
+	EVP_PKEY		*k = keygen("EC", "P-256"), *ck = NULL;
 	struct ca_subject_key	 sk;
 	X509			*x = X509_new();
-	unsigned char		*a = NULL, *b = NULL;
+	unsigned char		*a = NULL, *b = NULL, md[20];
 	uint8_t			 id[20];
+	unsigned int		 mdlen = sizeof(md);
 	int			 al, bl;
 
 	ASSERT_NONNULL(k);
 	ASSERT_NONNULL(x);
 	ASSERT_TRUE((al = spki_der(k, &a)) > 0);
-	ASSERT_INT_EQ(ca_spki_load(a, (size_t)al, NULL, &sk, NULL), 0);
-	ASSERT_INT_EQ(ca_spki_install(&x, sk.xpk, NULL), 0);
-	ASSERT_NONNULL(x);
-	ASSERT_NONNULL(X509_get0_pubkey(x));
+	ASSERT_INT_EQ(ca_spki_load(a, (size_t)al, &sk, NULL), 0);
+	ASSERT_INT_EQ(ca_spki_copy(x, sk.xpk, NULL), 0);
+	ASSERT_TRUE(X509_get0_pubkey(x) == NULL);
+	ERR_clear_error();
 	ASSERT_TRUE((bl = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &b)) > 0);
 	ASSERT_MEM_EQ(a, (size_t)al, b, (size_t)bl);
-	ASSERT_INT_EQ(EVP_PKEY_eq(X509_get0_pubkey(x), k), 1);
+	ASSERT_INT_EQ(ca_spki_pkey(X509_get_X509_PUBKEY(x), &ck, NULL), 0);
+	ASSERT_INT_EQ(EVP_PKEY_eq(ck, k), 1);
 	ASSERT_INT_EQ(ca_key_id(sk.xpk, id, NULL), 0);
+	ASSERT_INT_EQ(X509_pubkey_digest(x, EVP_sha1(), md, &mdlen), 1);
+	ASSERT_MEM_EQ(id, sizeof(id), md, (size_t)mdlen);
 	ca_subject_key_clear(&sk);
+	EVP_PKEY_free(ck);
 	X509_free(x);
 	OPENSSL_free(a);
 	OPENSSL_free(b);
@@ -384,6 +400,6 @@ main(void)
 	RUN(test_csr);
 	RUN(test_serials);
 	RUN(test_signed_tbs);
-	RUN(test_spki_install);
+	RUN(test_spki_copy);
 	return th_done("issue_unit");
 }

@@ -6,9 +6,10 @@
 # public key, csr, key-only, crl), judged by openssl (verify, req -verify,
 # crl -verify, asn1parse), pkcs11-tool and Python cryptography; dry runs
 # that do not touch the token; existing outputs, reused labels and a
-# mismatched signing key refused with nothing written and no key made;
-# and every file in tests/data/ceremony/bad/ refused with the exact
-# message in its .err sidecar.
+# mismatched signing key refused with nothing written and no key made; a
+# certificate the linter refuses before signing (docs/lint.md); and every
+# file in tests/data/ceremony/bad/ refused with the exact message in its
+# .err sidecar.
 . "${STICA_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 . "$STICA_TOP/tests/softhsm.sh"
 
@@ -77,6 +78,7 @@ check_grep "transcript has the certificate SHA-256" "SHA-256: +$fp" root.out
 fp=$(openssl pkey -pubin -in root.pub.pem -outform DER | sha256_colon)
 check_grep "transcript has the SPKI SHA-256" "SPKI SHA-256: $fp" root.out
 check_grep "transcript names the key" "key label: +root-1" root.out
+check_grep "transcript: linted before signing" "^  lint: +ok" root.out
 check_grep "transcript has the key URI" "key URI: +pkcs11:token=stica-test;id=.*;object=root-1;type=private" root.out
 openssl x509 -in root.pem -pubkey -noout >root.cert.pub
 check "public-key output is the certificate's key" cmp root.cert.pub \
@@ -198,6 +200,21 @@ check "ca2 certifies key-1" cmp ca2.cert.pub key1.pub.pem
 openssl x509 -in ca2.pem -noout -text >ca2.txt
 check_grep "crl-sign false: keyCertSign only (ATIS v005)" \
     "^ +Certificate Sign$" ca2.txt
+
+# --- lint before signing: a key the file checks accept, the linter not ---
+# RFC 5480 section 2.2: stica certifies uncompressed points only.
+openssl ec -pubin -in key1.pub.pem -pubout -conv_form compressed \
+    -out key1c.pub.pem 2>/dev/null
+sed -e 's/key1.pub.pem/key1c.pub.pem/' -e 's/ca2.pem/ca2c.pem/' \
+    intermediate-pubkey.yaml >lint.yaml
+check_exit "lint: the file itself is valid" 0 \
+    "$STICA" ceremony --dry-run lint.yaml
+check_exit "lint: compressed point refused before signing" 2 \
+    "$STICA" ceremony lint.yaml
+check_grep "lint: the rule is named" "^stica: ceremony: lint e_rfc5280_spki_decode: RFC 5280 section 4.1.2.7, RFC 5480 section 2.2: .*compressed point" "$T_TMP/err"
+check_grep "lint: transcript says FAILED" "=== ceremony FAILED: lint e_rfc5280_spki_decode" "$T_TMP/out"
+check_eq "lint: nothing signed" "$(grep -c 'signature:' "$T_TMP/out")" 0
+check_eq "lint: nothing written" "$(ls ca2c.pem 2>/dev/null)" ""
 
 # --- csr -----------------------------------------------------------------
 check_exit "csr ceremony" 0 "$STICA" ceremony csr.yaml

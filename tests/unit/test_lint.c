@@ -27,6 +27,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca/ca.h"
+#include "ca/ca_int.h"
 #include "common/common.h"
 #include "tests/unit/harness.h"
 #include "tests/unit/certkit.h"
@@ -931,6 +932,40 @@ p_tnblock_spc(struct env *v)
 	v->spec.tn[2] = NULL;
 }
 
+/* Entries of every kind: a key ceremony's CA names what its file says. */
+static void
+p_mixed(struct env *v)
+{
+	v->spec.tn[0] = "spc:1234";
+	v->spec.tn[1] = "range:12025550000+1000";
+	v->spec.tn[2] = "tn:12025551234";
+	v->spec.tn[3] = NULL;
+}
+
+static void
+p_ceremony_mixed(struct env *v)
+{
+	p_mixed(v);
+	v->ctx.ceremony = true;
+}
+
+/* A key ceremony's intermediate without a TNAuthList: a plain CA. */
+static void
+p_ceremony_plain(struct env *v)
+{
+	v->spec.tn[0] = NULL;
+	v->ctx.ceremony = true;
+}
+
+/* An SPC under a CA of numbers: not encompassed, ceremony or not. */
+static void
+p_ceremony_spc(struct env *v)
+{
+	v->spec.tn[0] = "spc:1234";
+	v->spec.tn[1] = NULL;
+	v->ctx.ceremony = true;
+}
+
 static void
 p_max1(struct env *v)
 {
@@ -1213,6 +1248,10 @@ static const struct lcase cases[] = {
 	{ NULL, F_AINT, "ATIS intermediate with anyPolicy",
 	    NULL, m_any_policy, NULL },
 	{ NULL, F_AEE, "ATIS end entity", NULL, NULL, NULL },
+	{ NULL, F_CA1, "ceremony CA with entries of every kind",
+	    p_ceremony_mixed, NULL, NULL },
+	{ NULL, F_CA1, "ceremony CA without TNAuthList",
+	    p_ceremony_plain, NULL, NULL },
 	/* one rule broken per row */
 	{ "e_rfc5280_version_v3", F_EE, "v1", NULL, m_version, NULL },
 	{ "e_rfc5280_unique_ids", F_EE, "subjectUniqueID", NULL, m_uid, NULL },
@@ -1345,6 +1384,8 @@ static const struct lcase cases[] = {
 	    p_kind_spc, NULL, NULL },
 	{ "e_rfc9060_kind_entries", F_CA1, "SPC in a TN-block certificate",
 	    p_tnblock_spc, NULL, NULL },
+	{ "e_rfc9060_kind_entries", F_CA1, "every kind, not a ceremony",
+	    p_mixed, NULL, NULL },
 	{ "e_stica_max_entries", F_CA1, "2 entries > 1", p_max1, NULL, NULL },
 	{ "e_rfc9060_encompassed", F_EE, "number outside the issuer",
 	    p_tn_outside, NULL, NULL },
@@ -1354,6 +1395,8 @@ static const struct lcase cases[] = {
 	    p_tn_width, NULL, NULL },
 	{ "e_rfc9060_encompassed", F_EE, "unconstrained middle CA",
 	    p_unconstrained_middle, NULL, NULL },
+	{ "e_rfc9060_encompassed", F_CA2, "ceremony CA: SPC under numbers",
+	    p_ceremony_spc, NULL, NULL },
 	{ "e_atis_sig_alg", F_AEE, "ecdsa-with-SHA384",
 	    p_atis_p384_issuer, NULL, NULL },
 	{ "e_atis_spki_p256", F_AEE, "P-384 subject key",
@@ -1719,6 +1762,12 @@ test_ctx_usage(void)
 	v.ctx.key_types = 0x80;
 	ASSERT_INT_EQ(ca_lint_cert(x, &v.ctx, &e), ST_E_USAGE);
 	v.ctx.key_types = 0;
+	/* a key ceremony makes CAs only */
+	v.ctx.ceremony = true;
+	st_err_clear(&e);
+	ASSERT_INT_EQ(ca_lint_cert(x, &v.ctx, &e), ST_E_USAGE);
+	ASSERT_STR_CONTAINS(e.msg, "must be a CA");
+	v.ctx.ceremony = false;
 	/* n_above 0: only the issuer is consulted, and it suffices here */
 	v.ctx.n_above = 0;
 	v.ctx.above = NULL;
@@ -1829,6 +1878,79 @@ test_above_scopes(void)
 	X509_free(x);
 }
 
+/*
+ * x rebuilt as a key ceremony builds a certificate: the same fields and
+ * extensions, the subject key copied from its bits (ca_spki_copy), so
+ * that the certificate holds no decoded key.  NULL on failure.
+ */
+static X509 *
+from_bits(X509 *x)
+{
+	X509		*y = NULL;
+	X509_PUBKEY	*xpk = NULL;
+	unsigned char	*der = NULL;
+	int		 len, i, ok = 0;
+
+	if ((len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der)) <= 0 ||
+	    ca_spki_decode(der, (size_t)len, &xpk, NULL) != 0 ||
+	    (y = X509_new()) == NULL || ca_spki_copy(y, xpk, NULL) != 0 ||
+	    !X509_set_version(y, X509_get_version(x)) ||
+	    !X509_set_serialNumber(y, X509_get_serialNumber(x)) ||
+	    !X509_set_subject_name(y, X509_get_subject_name(x)) ||
+	    !X509_set_issuer_name(y, X509_get_issuer_name(x)) ||
+	    !X509_set1_notBefore(y, X509_get0_notBefore(x)) ||
+	    !X509_set1_notAfter(y, X509_get0_notAfter(x)) ||
+	    !X509_ALGOR_copy((X509_ALGOR *)(uintptr_t)X509_get0_tbs_sigalg(y),
+	    X509_get0_tbs_sigalg(x)))
+		goto out;
+	for (i = 0; i < X509_get_ext_count(x); i++)
+		if (!X509_add_ext(y, X509_get_ext(x, i), -1))
+			goto out;
+	ok = 1;
+out:
+	if (!ok) {
+		X509_free(y);
+		y = NULL;
+	}
+	X509_PUBKEY_free(xpk);
+	OPENSSL_free(der);
+	return y;
+}
+
+/*
+ * A self-issued root built from its key's bits, as a key ceremony builds
+ * it: no decoded key, so its signature algorithm is judged against its
+ * own key's bits.  It passes, as a ceremony certificate too, and a wrong
+ * algorithm still fails.
+ */
+static void
+test_root_from_bits(void)
+{
+	struct env	 v;
+	struct st_err	 e = { 0 };
+	X509		*x, *y;
+
+	fx_env(F_ROOT, &v);
+	env_ctx(&v);
+	x = ck_build(&v.spec, v.key, v.issuer, v.ikey);
+	ASSERT_NONNULL(x);
+	y = from_bits(x);
+	ASSERT_NONNULL(y);
+	ASSERT_TRUE(X509_get0_pubkey(y) == NULL);
+	ASSERT_INT_EQ(ca_lint_cert(y, &v.ctx, &e), 0);
+	v.ctx.ceremony = true;
+	ASSERT_INT_EQ(ca_lint_cert(y, &v.ctx, &e), 0);
+	ck_set_tbs_alg(y, NID_ecdsa_with_SHA384, V_ASN1_UNDEF);
+	st_err_clear(&e);
+	ASSERT_INT_EQ(ca_lint_cert(y, &v.ctx, &e), ST_E_LINT);
+	ASSERT_STR_EQ(e.msg, "lint e_rfc5280_sig_alg_issuer_key: RFC 5280 "
+	    "section 4.1.2.3, RFC 5758 section 3.2: the signature algorithm "
+	    "ecdsa-with-SHA384 does not fit the issuer's EC prime256v1 key "
+	    "(expected ecdsa-with-SHA256)");
+	X509_free(y);
+	X509_free(x);
+}
+
 /* Messages carry the reference and the value. */
 static void
 test_messages(void)
@@ -1914,6 +2036,7 @@ main(void)
 	RUN(test_ctx_usage);
 	RUN(test_spc_parent_map);
 	RUN(test_above_scopes);
+	RUN(test_root_from_bits);
 	RUN(test_messages);
 
 	X509_free(c_root);

@@ -136,7 +136,7 @@ judge(const uint8_t *der, size_t len, enum pol_key_type *t, struct st_err *e)
 	int			rc;
 
 	st_err_clear(e);
-	rc = ca_spki_load(der, len, NULL, &k, e);
+	rc = ca_spki_load(der, len, &k, e);
 	if (rc == 0 && t != NULL)
 		*t = k.type;
 	ca_subject_key_clear(&k);
