@@ -148,7 +148,10 @@ audit_extra_check(json_t *extra, struct st_err *e)
 	return 0;
 }
 
-/* A growing output buffer; on allocation failure it stays failed. */
+/*
+ * A growing output buffer; on allocation failure it stays failed.  It is
+ * NUL-terminated only by abuf_finish.
+ */
 struct abuf {
 	char	*p;
 	size_t	 len;
@@ -156,17 +159,15 @@ struct abuf {
 	bool	 nomem;
 };
 
-/* Room for n more bytes and a NUL. */
+/* Make room for n more bytes and a NUL; false when out of memory. */
 static bool
-abuf_room(struct abuf *b, size_t n)
+abuf_grow(struct abuf *b, size_t n)
 {
 	char	*np;
 	size_t	 cap;
 
 	if (b->nomem)
 		return false;
-	if (b->len + n + 1 <= b->cap)
-		return true;
 	cap = b->cap ? b->cap : 1024;
 	while (cap < b->len + n + 1)
 		cap *= 2;
@@ -179,14 +180,33 @@ abuf_room(struct abuf *b, size_t n)
 	return true;
 }
 
-static void
+static inline void
 abuf_put(struct abuf *b, const char *s, size_t n)
 {
-	if (n == 0 || !abuf_room(b, n))
+	if (b->len + n + 1 > b->cap && !abuf_grow(b, n))
 		return;
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
+}
+
+static inline void
+abuf_putc(struct abuf *b, char c)
+{
+	if (b->len + 2 > b->cap && !abuf_grow(b, 1))
+		return;
+	b->p[b->len++] = c;
+}
+
+/* NUL-terminate; false when out of memory at any point. */
+static bool
+abuf_finish(struct abuf *b)
+{
+	if (b->len + 1 > b->cap && !abuf_grow(b, 0))
+		return false;
+	if (b->nomem)
+		return false;
 	b->p[b->len] = '\0';
+	return true;
 }
 
 static void
@@ -241,6 +261,30 @@ utf8_seq(const unsigned char *p, const unsigned char *end)
 }
 
 /*
+ * Bytes that a JSON string cannot carry as they are: control characters,
+ * '"' and '\\' (1), and the lead bytes of UTF-8 sequences, which are
+ * checked (2).  Everything else is copied in runs.
+ */
+static const unsigned char str_class[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2
+};
+
+/*
  * A JSON string exactly as jansson writes it without JSON_ENSURE_ASCII
  * or JSON_ESCAPE_SLASH: '"' and '\\' escaped, control characters as \b
  * \f \n \r \t or \u00XX (upper-case hex), everything else verbatim.  The
@@ -252,30 +296,30 @@ abuf_str(struct abuf *b, const char *s, size_t len)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
 	const unsigned char	*p = (const unsigned char *)s, *end = p + len;
-	const unsigned char	*run = p;
+	const unsigned char	*run;
 	char			 esc[6];
 	size_t			 n;
 
-	abuf_put(b, "\"", 1);
-	while (p < end) {
-		unsigned char c = *p;
-
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			if (c < 0x80)
-				p++;
-			else if ((n = utf8_seq(p, end)) != 0)
-				p += n;
-			else
-				return false;
+	abuf_putc(b, '"');
+	for (;;) {
+		for (run = p; p < end && str_class[*p] == 0; p++)
 			continue;
+		while (p < end && str_class[*p] == 2) {
+			if ((n = utf8_seq(p, end)) == 0)
+				return false;
+			p += n;
+			while (p < end && str_class[*p] == 0)
+				p++;
 		}
 		abuf_put(b, (const char *)run, (size_t)(p - run));
+		if (p == end)
+			break;
 		esc[0] = '\\';
 		n = 2;
-		switch (c) {
+		switch (*p) {
 		case '"':
 		case '\\':
-			esc[1] = (char)c;
+			esc[1] = (char)*p;
 			break;
 		case '\b':
 			esc[1] = 'b';
@@ -294,16 +338,15 @@ abuf_str(struct abuf *b, const char *s, size_t len)
 			break;
 		default:
 			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 0xf];
 			n = 6;
 			break;
 		}
 		abuf_put(b, esc, n);
-		run = ++p;
+		p++;
 	}
-	abuf_put(b, (const char *)run, (size_t)(p - run));
-	abuf_put(b, "\"", 1);
+	abuf_putc(b, '"');
 	return true;
 }
 
@@ -314,16 +357,54 @@ struct member {
 	json_t		*val;
 };
 
-/* jansson's JSON_SORT_KEYS order: bytes, then the shorter key first. */
+/*
+ * jansson's JSON_SORT_KEYS order: unsigned bytes, then the shorter key
+ * first.  Keys are short, so a loop beats a call to memcmp.
+ */
+static inline int
+key_cmp(const char *a, size_t al, const char *b, size_t bl)
+{
+	size_t	i, n = al < bl ? al : bl;
+
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return (unsigned char)a[i] < (unsigned char)b[i] ? -1 :
+			    1;
+	return al < bl ? -1 : al > bl;
+}
+
 static int
 member_cmp(const struct member *a, const struct member *b)
 {
-	size_t	n = a->klen < b->klen ? a->klen : b->klen;
-	int	c = memcmp(a->key, b->key, n);
+	return key_cmp(a->key, a->klen, b->key, b->klen);
+}
 
-	if (c != 0)
-		return c;
-	return a->klen < b->klen ? -1 : a->klen > b->klen;
+/*
+ * A member's key and its colon.  Keys are nearly always plain ASCII,
+ * written here in one go; anything else goes through abuf_str.
+ */
+static bool
+abuf_key(struct abuf *b, const char *k, size_t klen)
+{
+	size_t	i;
+
+	for (i = 0; i < klen; i++)
+		if (str_class[(unsigned char)k[i]] != 0)
+			break;
+	if (i < klen) {
+		if (!abuf_str(b, k, klen))
+			return false;
+		abuf_putc(b, ':');
+		return true;
+	}
+	if (b->len + klen + 4 > b->cap && !abuf_grow(b, klen + 3))
+		return true;
+	b->p[b->len] = '"';
+	memcpy(b->p + b->len + 1, k, klen);
+	b->p[b->len + 1 + klen] = '"';
+	b->p[b->len + 2 + klen] = ':';
+	b->len += klen + 3;
+	return true;
 }
 
 /* Below this depth values are written here, deeper ones by jansson. */
@@ -366,15 +447,15 @@ abuf_json(struct abuf *b, json_t *v, int depth)
 	case JSON_ARRAY:
 		if (depth >= JSON_DIRECT_DEPTH)
 			break;
-		abuf_put(b, "[", 1);
+		abuf_putc(b, '[');
 		n = json_array_size(v);
 		for (i = 0; i < n; i++) {
 			if (i > 0)
-				abuf_put(b, ",", 1);
+				abuf_putc(b, ',');
 			if (abuf_json(b, json_array_get(v, i), depth + 1) != 0)
 				return -1;
 		}
-		abuf_put(b, "]", 1);
+		abuf_putc(b, ']');
 		return 0;
 	case JSON_OBJECT:
 		if (depth >= JSON_DIRECT_DEPTH)
@@ -395,17 +476,15 @@ abuf_json(struct abuf *b, json_t *v, int depth)
 				m[j] = m[j - 1];
 			m[j] = t;
 		}
-		abuf_put(b, "{", 1);
+		abuf_putc(b, '{');
 		for (j = 0; j < i; j++) {
 			if (j > 0)
-				abuf_put(b, ",", 1);
-			if (!abuf_str(b, m[j].key, m[j].klen))
-				goto out;
-			abuf_put(b, ":", 1);
-			if (abuf_json(b, m[j].val, depth + 1) != 0)
+				abuf_putc(b, ',');
+			if (!abuf_key(b, m[j].key, m[j].klen) ||
+			    abuf_json(b, m[j].val, depth + 1) != 0)
 				goto out;
 		}
-		abuf_put(b, "}", 1);
+		abuf_putc(b, '}');
 		rc = 0;
 out:
 		if (m != stackm)
@@ -434,12 +513,7 @@ struct lfield {
 static int
 lfield_cmp(const struct lfield *a, const struct lfield *b)
 {
-	size_t	n = a->klen < b->klen ? a->klen : b->klen;
-	int	c = memcmp(a->key, b->key, n);
-
-	if (c != 0)
-		return c;
-	return a->klen < b->klen ? -1 : a->klen > b->klen;
+	return key_cmp(a->key, a->klen, b->key, b->klen);
 }
 
 /* Sort v[0..n) in place; lists arrive sorted or nearly so. */
@@ -557,17 +631,16 @@ audit_line_build(struct store_audit_head *head, int64_t now,
 		out[n++] = lst[best][pos[best]++];
 	}
 
-	abuf_put(&b, "{", 1);
+	abuf_putc(&b, '{');
 	for (i = 0; i < n; i++) {
 		f = &out[i];
 		if (i > 0)
-			abuf_put(&b, ",", 1);
-		if (!abuf_str(&b, f->key, f->klen)) {
+			abuf_putc(&b, ',');
+		if (!abuf_key(&b, f->key, f->klen)) {
 			rc = st_err_set(e, ST_E_USAGE,
 			    "audit: a field name is not UTF-8");
 			goto out;
 		}
-		abuf_put(&b, ":", 1);
 		if (f->json != NULL) {
 			if (abuf_json(&b, f->json, 0) != 0 && !b.nomem) {
 				rc = st_err_set(e, ST_E_USAGE, "audit: field "
@@ -589,8 +662,8 @@ audit_line_build(struct store_audit_head *head, int64_t now,
 			goto out;
 		}
 	}
-	abuf_put(&b, "}", 1);
-	if (b.nomem) {
+	abuf_putc(&b, '}');
+	if (!abuf_finish(&b)) {
 		rc = ST_E_NOMEM;
 		goto out;
 	}

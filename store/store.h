@@ -35,7 +35,7 @@
 struct store;
 
 /* The schema version this code writes (docs/store.md, "Migrations"). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 /* Longest serial, in bytes (RFC 5280 section 4.1.2.2). */
 #define STORE_SERIAL_MAX     20
 /* SHA-256 in lowercase hex plus NUL. */
@@ -50,8 +50,9 @@ int	store_open(const char *uri, struct store **out, struct st_err *e)
     ST_MUSTCHECK;
 /*
  * Open an existing store for reading only (audit export and verify): it
- * is never created nor migrated.  ST_E_NOTFOUND when it does not exist,
- * ST_E_STORE when its schema version is not STORE_SCHEMA_VERSION.
+ * is never created nor migrated (an older schema is read as it is).
+ * ST_E_NOTFOUND when it does not exist, ST_E_STORE when it has no schema
+ * or one newer than STORE_SCHEMA_VERSION.
  */
 int	store_open_readonly(const char *uri, struct store **out,
     struct st_err *e) ST_MUSTCHECK;

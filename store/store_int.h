@@ -121,11 +121,13 @@ struct audit_field {
 
 /*
  * Build the line that follows head: the event's own fields (own[0..nown),
- * all borrowed) plus extra (borrowed, may be NULL; its keys must not
+ * all borrowed, cheapest in key order; an AUDIT_STR field whose str is
+ * NULL is left out) plus extra (borrowed, may be NULL; its keys must not
  * clash with own or the reserved keys, else ST_E_USAGE), with "seq" =
  * head->seq + 1, "time" = now, "event" and "prev" = head->hash, keys
  * sorted, compact: byte for byte what jansson's json_dumps(JSON_COMPACT |
- * JSON_SORT_KEYS) gives.  On success head moves to the new line; *line is
+ * JSON_SORT_KEYS) gives.  A value json_dumps could not write (not UTF-8,
+ * a loop) is ST_E_USAGE.  On success head moves to the new line; *line is
  * malloc'd, NUL-terminated.
  */
 int	audit_line_build(struct store_audit_head *head, int64_t now,

@@ -322,6 +322,17 @@ out:
 	return rc;
 }
 
+/* The fields of a refuse line as ca/issue.c's refusal_fields makes them. */
+static json_t *
+refuse_extra(const char *key)
+{
+	return json_pack("{s:s,s:s,s:b,s:s,s:[s],s:s,s:s,s:s}", "requester",
+	    "operator", "proof", "none", "ca", 0, "rule", "operator-per-tn",
+	    "scope", "tn:12025550100", "request", key, "code", "ST_E_SCOPE",
+	    "reason", "scope: not encompassed by issuer 'ca' (CN=SHAKEN CA): "
+	    "tn:12025550100 is outside range:12025550100+100");
+}
+
 /*
  * REFUSALS refuse lines as ca/issue.c writes them, one transaction each
  * and then in batches of 128.
@@ -356,15 +367,7 @@ refusals(const char *dir)
 				    i + k + 1);
 				json_decref(r[k].fields);
 				r[k].event = "refuse";
-				r[k].fields = json_pack("{s:s,s:s,s:b,s:s,s:[s],"
-				    "s:s,s:s,s:s}", "requester", "operator",
-				    "proof", "none", "ca", 0, "rule",
-				    "operator-per-tn", "scope", "tn:12025550100",
-				    "request", key, "code", "ST_E_SCOPE",
-				    "reason", "scope: not encompassed by issuer "
-				    "'ca' (CN=SHAKEN CA): tn:12025550100 is "
-				    "outside range:12025550100+100");
-				if (r[k].fields == NULL) {
+				if ((r[k].fields = refuse_extra(key)) == NULL) {
 					fprintf(stderr, "bench_store: out of "
 					    "memory\n");
 					goto out;

@@ -6,16 +6,18 @@
  *   store_worker run DB LINES BATCH PREFIX [collide]
  *	Issue request keys PREFIX-1 .. PREFIX-LINES in batches: first
  *	finish the pending rows a crash left (sign the recorded TBS again,
- *	commit), then skip lines already issued and reserve, "sign" and
- *	commit the rest.  A fake signature stands in for the HSM's.  With
- *	"collide", serials come from a counter shared by every process
+ *	commit), then look up BATCH keys at a time (one call), skip the
+ *	lines already issued and reserve, "sign" and commit the rest.  A
+ *	fake signature stands in for the HSM's.  With "collide", serials
+ *	come from a counter shared by every process
  *	(0x01, counter), so concurrent workers collide on purpose and must
  *	draw again.  STORE_WORKER_DIE=K kills the process with SIGKILL right
  *	after the K-th reservation (a crash between reserve and commit).
  *	The profile of each row is "b<first line of its batch>".
  *   store_worker fill DB N
- *	N certificates, then revocations, CRL numbers and refusals: a log
- *	with every kind of event, for the audit scripts.
+ *	N certificates, then revocations, CRL numbers, and a refusal and a
+ *	ceremony step appended in one call: a log with every kind of event,
+ *	for the audit scripts.
  *
  * Prints one summary line; exits 0, or 2 on any error.
  */
@@ -222,11 +224,12 @@ run(struct store *s, long lines, size_t batch, const char *prefix)
 {
 	struct line		*v = NULL;
 	struct store_signed	 sg[MAXB];
-	struct store_cert	*c = NULL;
+	struct store_cert	*found[MAXB];
+	const char		*keys[MAXB];
 	struct st_err		 e;
 	void			*arg[2] = { s, (void *)(uintptr_t)prefix };
 	long			 next = 1, first;
-	size_t			 n, i;
+	size_t			 n, m, i;
 	int			 rc = ST_E_INTERNAL;
 
 	if ((v = calloc(batch, sizeof(*v))) == NULL) {
@@ -239,28 +242,43 @@ run(struct store *s, long lines, size_t batch, const char *prefix)
 		goto out;
 	}
 	while (next <= lines) {
-		first = next;
-		for (n = 0; n < batch && next <= lines; next++) {
-			struct line *l = &v[n];
-
-			snprintf(l->key, sizeof(l->key), "%s-%ld", prefix,
+		/*
+		 * The next BATCH lines, looked up in one call as issue-batch
+		 * does; those already issued are skipped.
+		 */
+		for (m = 0; m < batch && next <= lines; m++, next++) {
+			snprintf(v[m].key, sizeof(v[m].key), "%s-%ld", prefix,
 			    next);
-			if (store_request_lookup(s, l->key, &c, NULL) == 0) {
-				store_cert_free(c);
-				c = NULL;
+			v[m].n = next;
+			keys[m] = v[m].key;
+		}
+		st_err_clear(&e);
+		if ((rc = store_request_lookup_many(s, keys, m, found,
+		    &e)) != 0) {
+			fprintf(stderr, "store_worker: lookup: %s\n", e.msg);
+			goto out;
+		}
+		for (i = n = 0; i < m; i++) {
+			if (found[i] != NULL) {
+				store_cert_free(found[i]);
+				found[i] = NULL;
 				continue;
 			}
-			l->n = next;
+			v[n++] = v[i];
+		}
+		if (n == 0)
+			continue;
+		first = v[0].n;
+		for (i = 0; i < n; i++) {
+			struct line *l = &v[i];
+
 			snprintf(l->profile, sizeof(l->profile), "b%ld", first);
 			if (draw_serial(l) != 0) {
 				rc = ST_E_CRYPTO;
 				goto out;
 			}
 			make_tbs(l);
-			n++;
 		}
-		if (n == 0)
-			continue;
 		if ((rc = reserve(s, v, &n)) != 0)
 			goto out;
 		if (n == 0)
@@ -299,6 +317,7 @@ static int
 fill(struct store *s, long n)
 {
 	struct store_cert	*c = NULL;
+	struct store_audit_rec	 r[2];
 	struct st_err		 e;
 	json_t			*f = NULL;
 	int64_t			 crl;
@@ -325,8 +344,9 @@ fill(struct store *s, long n)
 			goto out;
 	f = json_pack("{s:s,s:s}", "reason", "TNAuthList not encompassed",
 	    "request", "order-17");
-	if ((rc = store_audit_append(s, "refuse", f, &e)) != 0 ||
-	    (rc = store_audit_append(s, "ceremony-step", NULL, &e)) != 0)
+	r[0] = (struct store_audit_rec){ "refuse", f };
+	r[1] = (struct store_audit_rec){ "ceremony-step", NULL };
+	if ((rc = store_audit_append_many(s, r, 2, &e)) != 0)
 		goto out;
 	rc = 0;
 out:

@@ -3,7 +3,8 @@
 # store_worker: Python recomputes the chain on its own (json, hashlib);
 # the sqlite3 CLI and Python's sqlite3 module play the attacker, who
 # drops the append-only triggers and then edits, deletes, reorders,
-# re-chains or truncates lines, in the database and in an export.
+# re-chains or truncates lines, in the database and in an export.  Then
+# the refuse lines of a stica issue-batch with refused lines.
 . "$STICA_TOP/tests/lib.sh"
 W="$STICA_BUILD/tests/integ/store_worker"
 db="$T_TMP/a.db"
@@ -178,6 +179,62 @@ check_grep "... cut from the tail" "cut from the tail" "$T_TMP/out"
 check_exit "a trailing empty line (file)" 1 "$STICA" audit verify \
     --file "$T_TMP/f-blank.jsonl"
 check_grep "... as json" "^no: audit: line $((nl + 1)): json: " "$T_TMP/out"
+
+# ---- refusals of a batch (ca/issue.c: one transaction per chunk) ----
+# 300 per-TN lines through stica issue-batch on a stica init deployment;
+# issue_gen.py makes lines 3, 4, 7, 8, 203, 204, 207 and 208 refusals (a
+# number outside the policy's scope, a broken key) and 2, 5, 6, 9, 202, 205, 206 and
+# 209 unusable before judgement (no refuse line).  Each refusal has one
+# refuse line naming its request key and code, those of one chunk in line
+# order and before that chunk's issue lines, and the chain holds.
+unset SOFTHSM2_CONF
+D=$T_TMP/dev
+check_exit "init a deployment" 0 "$STICA" init "$D" --range 12025500000+100000
+/usr/bin/python3 "$STICA_TOP/tests/integ/issue_gen.py" 300 12025510000 \
+    --bad 2 3 4 5 6 7 8 9 202 203 204 205 206 207 208 209 >"$T_TMP/b.jsonl"
+check_exit "a batch with refusals" 1 "$STICA" issue-batch --config \
+    "$D/stica.yaml" --input "$T_TMP/b.jsonl" --batch-id refusals \
+    --output "$T_TMP/b.out"
+check_grep "... 284 issued, 16 failed" '"issued":284,.*"failed":16,' \
+    "$T_TMP/out"
+check "stica audit verify" "$STICA" audit verify --config "$D/stica.yaml"
+sqlite3 "$D/stica.db" "SELECT line FROM audit ORDER BY seq" >"$T_TMP/b.log"
+check "Python: one refuse line per refusal, in order, chained" \
+    $PY - "$T_TMP/b.log" "$T_TMP/b.out" <<'EOF2'
+import hashlib, json, sys
+out = {}
+for l in open(sys.argv[2]):
+    o = json.loads(l)
+    out[o["line"]] = o
+refused = [n for n in sorted(out) if out[n].get("code") in
+           ("ST_E_REFUSED", "ST_E_SCOPE", "ST_E_BADCSR", "ST_E_LINT")]
+assert refused == [3, 4, 7, 8, 203, 204, 207, 208], refused
+prev, seen, issued = "0" * 64, [], {}
+for seq, raw in enumerate(open(sys.argv[1], "rb"), 1):
+    line = raw.rstrip(b"\n")
+    o = json.loads(line)
+    assert o["seq"] == seq and o["prev"] == prev, seq
+    assert json.dumps(o, separators=(",", ":"), sort_keys=True,
+                      ensure_ascii=False).encode() == line, seq
+    prev = hashlib.sha256(line).hexdigest()
+    n = int(o.get("request", "x:0").split(":")[1])
+    if o["event"] == "refuse":
+        assert o["request"] == "refusals:%d" % n, o
+        assert o["code"] == out[n]["code"], (o, out[n])
+        assert o["requester"] == "operator" and o["scope"], o
+        seen.append((seq, n))
+    elif o["event"] == "issue":
+        issued[n] = seq
+assert sorted(n for _, n in seen) == refused, seen
+assert len(issued) == 284
+for group in ([3, 4, 7, 8], [203, 204, 207, 208]):
+    seqs = [s for s, n in seen if n in group]
+    assert [n for _, n in seen if n in group] == group, seen
+    # a chunk's refusals come before its issue lines (lines 1 and 10,
+    # 201 and 210, issued, are in the same chunk as their neighbours)
+    assert max(seqs) < min(issued[group[0] - 2], issued[group[-1] + 2]), \
+        (group, seqs)
+EOF2
 
 # ---- bad invocations: exit 2, one line, nothing created -------------
 check_exit "no source" 2 "$STICA" audit verify

@@ -7,7 +7,8 @@
 # reserved TBS, the committed lines are a prefix 1..V and the pending rows
 # are exactly the one unfinished batch after it, and stica audit verify
 # accepts the chain, which has exactly one issue line per certificate.  A
-# last run resumes to the end: every line issued exactly once.
+# last run resumes to the end: every line issued exactly once.  Then an
+# old (version 1) database is killed while it migrates, and migrated.
 . "$STICA_TOP/tests/lib.sh"
 W="$STICA_BUILD/tests/integ/store_worker"
 db="$T_TMP/crash.db"
@@ -129,5 +130,62 @@ for (line,) in db.execute("SELECT line FROM audit ORDER BY seq"):
         seen[o["serial"]] = o["sha256"]
 assert seen == certs, (len(seen), len(certs))
 EOF
+
+# ---- an old database migrated, and killed while it migrates ----------
+# A version-1 database (tests/data/store/schema-v1.sql) of 100 000 rows,
+# 1 in 100 pending, made by the sqlite3 CLI.  The worker's open migrates
+# it to version 2 (certs rebuilt) in one transaction; it is killed with
+# SIGKILL once that transaction has written 16 MiB to the WAL.  The
+# database must then still be version 1 with every row as it was; the
+# next open migrates it, keeping every row, and issuance goes on.
+old="$T_TMP/v1.db"
+sq1() {
+	sqlite3 -batch -separator ' ' "$old" "$1"
+}
+sqlite3 -batch "$old" <"$STICA_TOP/tests/data/store/schema-v1.sql" >/dev/null
+sq1 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
+    WHERE i < 100000) INSERT INTO certs (id, issuer, serial, profile,
+    subject, not_before, not_after, tbs, der, status, request_key,
+    created_at, issued_at) SELECT i, 'ca-test', CAST(x'01' ||
+    randomblob(16) AS BLOB), 'per-tn', 'CN=TN ' || i, 1767225600,
+    1775001600, CASE WHEN i % 100 = 0 THEN x'3003020105' END,
+    CASE WHEN i % 100 <> 0 THEN CAST(x'3082025a' || randomblob(602) AS
+    BLOB) END, CASE WHEN i % 100 = 0 THEN 'pending' ELSE 'valid' END,
+    'old-' || i, 1767225600, CASE WHEN i % 100 <> 0 THEN 1767225700 END
+    FROM n"
+rows="SELECT hex(sha3_query('SELECT * FROM certs WHERE id <= 100000
+    ORDER BY id'))"
+d1=$(sq1 "$rows")
+check_eq "the old database: version 1, 100000 rows" "$(sq1 "SELECT
+    max(version) FROM schema_migrations; SELECT count(*) FROM certs")" \
+    "1
+100000"
+"$W" run "$old" 5 5 new >"$T_TMP/w.out" 2>&1 &
+pid=$!
+i=0
+while [ $i -lt 2000 ]; do
+	i=$((i + 1))
+	sz=$(stat -c %s "$old-wal" 2>/dev/null || echo 0)
+	[ "$sz" -ge 16777216 ] && break
+	kill -0 $pid 2>/dev/null || break
+	sleep 0.01
+done
+kill -9 $pid 2>/dev/null
+wait $pid
+check_eq "killed while migrating" $? 137
+check_eq "... still version 1, no half-built table" "$(sq1 "SELECT
+    max(version) FROM schema_migrations; SELECT count(*) FROM
+    sqlite_master WHERE name = 'certs_v2'")" "1
+0"
+check_eq "... every row as it was" "$(sq1 "$rows")" "$d1"
+check_eq "... and intact" "$(sq1 "PRAGMA integrity_check")" ok
+check "the next open migrates and issues" "$W" run "$old" 5 5 new
+check_eq "... version 2, the rows kept, the pending ones pending" \
+    "$(sq1 "SELECT max(version) FROM schema_migrations; SELECT
+    sum(status = 'pending'), sum(status = 'valid') FROM certs")" "2
+1000 99005"
+check_eq "... every old row as it was" "$(sq1 "$rows")" "$d1"
+check_eq "... intact" "$(sq1 "PRAGMA integrity_check")" ok
+check "... and its chain verifies" "$STICA" audit verify --db "sqlite:$old"
 
 done_tests
