@@ -27,6 +27,66 @@ der_tagname(int cls, int tag, char *buf, size_t bufsz)
 	return buf;
 }
 
+/* Bytes of the shortest identifier and length octets for tag and clen. */
+static long
+der_header_len(int tag, long clen)
+{
+	long	n = 1;
+
+	if (tag >= 31)
+		for (n = 2; tag > 0x7f; tag >>= 7)
+			n++;
+	if (clen < 0x80)
+		return n + 1;
+	for (n += 1; clen > 0; clen >>= 8)
+		n++;
+	return n;
+}
+
+/*
+ * The DER rules that hold whatever the element means, for the parts of
+ * an input no template reads (extension additions, kept as ANY): the
+ * shortest identifier and length octets (X.690 section 10.1), primitive
+ * form for every universal type but the structured ones (section 10.2),
+ * BOOLEAN TRUE as 0xff (section 11.1), INTEGER in its fewest octets
+ * (section 8.3.2).
+ */
+static int
+der_element(const uint8_t *base, const uint8_t *p, const uint8_t *q,
+    long clen, int r, int tag, int cls, const char *what, struct st_err *e)
+{
+	const uint8_t	*c = q;
+	char		 tb[32];
+
+	if (q - p != der_header_len(tag, clen))
+		return st_err_set(e, ST_E_DER,
+		    "%s: X.690 section 10.1: %s at offset %td has %td header "
+		    "octets where DER uses %ld (non-minimal tag or length)",
+		    what, der_tagname(cls, tag, tb, sizeof(tb)), p - base,
+		    q - p, der_header_len(tag, clen));
+	if (cls != V_ASN1_UNIVERSAL)
+		return 0;
+	if (r & V_ASN1_CONSTRUCTED) {
+		if (tag != V_ASN1_SEQUENCE && tag != V_ASN1_SET &&
+		    tag != V_ASN1_EXTERNAL && tag != 11 && tag != 29)
+			return st_err_set(e, ST_E_ASN1,
+			    "%s: X.690 section 10.2: constructed %s at offset "
+			    "%td is not DER (primitive form only)", what,
+			    ASN1_tag2str(tag), p - base);
+		return 0;
+	}
+	if (tag == V_ASN1_BOOLEAN && (clen != 1 || (c[0] != 0 && c[0] != 0xff)))
+		return st_err_set(e, ST_E_ASN1,
+		    "%s: X.690 section 11.1: BOOLEAN at offset %td is not "
+		    "one octet 0x00 or 0xff", what, p - base);
+	if (tag == V_ASN1_INTEGER && (clen == 0 || (clen > 1 &&
+	    ((c[0] == 0x00 && c[1] < 0x80) || (c[0] == 0xff && c[1] >= 0x80)))))
+		return st_err_set(e, ST_E_ASN1,
+		    "%s: X.690 section 8.3.2: INTEGER at offset %td is %s", what,
+		    p - base, clen == 0 ? "empty" : "padded (illegal padding)");
+	return 0;
+}
+
 /*
  * Walk the headers in [p, p + len); base locates offsets.  Returns 0 or
  * an error code with e filled.
@@ -37,7 +97,7 @@ der_walk(const uint8_t *base, const uint8_t *p, long len, int depth,
 {
 	const uint8_t	*q;
 	long		 clen;
-	int		 tag, cls, r;
+	int		 tag, cls, r, rc;
 	char		 tb[32];
 
 	if (depth > DER_MAXDEPTH)
@@ -62,6 +122,9 @@ der_walk(const uint8_t *base, const uint8_t *p, long len, int depth,
 			return st_err_set(e, ST_E_DER,
 			    "%s: X.690 section 10.1: indefinite length at "
 			    "offset %td is not DER", what, p - base);
+		if ((rc = der_element(base, p, q, clen, r, tag, cls, what,
+		    e)) != 0)
+			return rc;
 		if ((r & V_ASN1_CONSTRUCTED) &&
 		    (r = der_walk(base, q, clen, depth + 1, what, e)) != 0)
 			return r;
@@ -77,7 +140,7 @@ ca_der_diagnose(const uint8_t *der, size_t len, const char *what,
 {
 	const uint8_t	*q = der;
 	long		 clen;
-	int		 tag, cls, r;
+	int		 tag, cls, r, rc;
 	char		 tb[32];
 	size_t		 outer;
 
@@ -102,6 +165,8 @@ ca_der_diagnose(const uint8_t *der, size_t len, const char *what,
 		return st_err_set(e, ST_E_DER,
 		    "%s: X.690 section 10.1: indefinite length at offset 0 is "
 		    "not DER", what);
+	if ((rc = der_element(der, der, q, clen, r, tag, cls, what, e)) != 0)
+		return rc;
 	if ((r & V_ASN1_CONSTRUCTED) &&
 	    (r = der_walk(der, q, clen, 1, what, e)) != 0)
 		return r;

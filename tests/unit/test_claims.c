@@ -370,7 +370,7 @@ static const struct neg negs[] = {
 	{ "trailing SEQUENCE", "3009A00730051603666F6F3000", false, ST_E_ASN1,
 	    "trailing", NULL },
 	{ "non-minimal length", "308109A00730051603666F6F", false, ST_E_DER,
-	    "X.690", "offset 1" },
+	    "X.690", "offset 0 has 3 header octets" },
 	{ "non-minimal inner length", "300AA0083081051603666F6F", false,
 	    ST_E_DER, "X.690", NULL },
 	{ "indefinite length", "3080A00730051603666F6F0000", false, ST_E_DER,
