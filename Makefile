@@ -1,10 +1,11 @@
 # stica: non-recursive GNU make.  See README.md for the two commands that
-# matter (make run, make check) and docs/building.md for everything else.
+# matter (make run, make check) and docs/testing.md for everything else.
 #
 #   make            build build/rel/stica (release flags)
 #   make deps       install the Debian packages that are missing
 #   make check      deps + ASan/UBSan build with -Werror + every test
-#   make run        deps + build + a development CA (stica init) + serve
+#   make run        deps + build + a development CA (stica init), put to work
+#                   (the ACME server, stica serve, is not built yet)
 #   make bench      deps + release build + benchmarks (figures, not tests)
 #   make fuzz       libFuzzer runs (clang) for FUZZ_SECONDS per target
 #
@@ -179,7 +180,7 @@ run: deps
 	@echo "make run: development CA in $(RUN_DIR); config $(RUN_DIR)/stica.yaml"
 
 # libFuzzer flavour (clang), built from the sources directly.
-FUZZ_CFLAGS = $(CSTD) $(DEFS) -I. $(PKG_CFLAGS) -g -O1 \
+FUZZ_CFLAGS = $(CSTD) $(WARN) $(DEFS) -I. $(PKG_CFLAGS) -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(@D)
