@@ -104,6 +104,18 @@ verify_sig(const CertificationRequest *cr, const ASN1_STRING *cri,
 		rc = st_err_set(e, ST_E_BADCSR, CSR_NO_VERIFY);
 		goto out;
 	}
+	/*
+	 * A CSR signature is the proof of possession the certificate rests
+	 * on: SHA-1 and MD5 collisions are practical, so they prove nothing
+	 * (Boulder and the CA/B Forum refuse them too).
+	 */
+	if (mdnid == NID_sha1 || mdnid == NID_md5 || mdnid == NID_md4 ||
+	    mdnid == NID_md2 || mdnid == NID_mdc2 || mdnid == NID_ripemd160) {
+		rc = st_err_set(e, ST_E_BADCSR, "CSR: signed with %s, whose "
+		    "collisions are practical; sign the request with SHA-256 "
+		    "or stronger", OBJ_nid2sn(mdnid));
+		goto out;
+	}
 	if (mdnid == NID_undef || pknid == NID_undef) {
 		rc = verify_openssl(der, len, e);
 		goto out;

@@ -162,8 +162,9 @@ tn_check_range(const char *start, size_t len, uint64_t count, bool exact_fit,
 	if (count > lim - v || (!exact_fit && count == lim - v))
 		return st_err_set(e, ST_E_TNAUTH,
 		    "%s: RFC 8226 section 9: start + count must be less than "
-		    "10^%zu; %.*s + %llu %s %llu", what, len, (int)len, start,
-		    (unsigned long long)count,
+		    "10^%zu%s; %.*s + %llu %s %llu", what, len, exact_fit ?
+		    " (equal is tolerated when decoding)" : "", (int)len,
+		    start, (unsigned long long)count,
 		    count == lim - v ? "=" : ">", (unsigned long long)lim);
 	return 0;
 }
@@ -645,12 +646,11 @@ ca_tnauth_decode_any(const uint8_t *p, size_t len, struct ca_tnauth **out,
 	if (t == b)
 		return st_err_set(e, ST_E_SYNTAX, "TNAuthList: empty input");
 	/*
-	 * Every TNAuthList starts with 0x30: in hex that is "30", while
-	 * base64 of 0x30 starts with 'M'.  So "30" plus only hex digits and
-	 * separators is hex; anything else is base64.
+	 * Every TNAuthList starts with 0x30, whose base64 starts with 'M',
+	 * which is no hex digit: text of hex digits and separators only can
+	 * be the base64 of no TNAuthList, so it is read as hex (and a wrong
+	 * first octet is then named as such); anything else is base64.
 	 */
-	if (t - b < 2 || p[b] != '3' || p[b + 1] != '0')
-		hex = false;
 	for (i = b; hex && i < t; i++) {
 		if (!((p[i] >= '0' && p[i] <= '9') ||
 		    (p[i] >= 'a' && p[i] <= 'f') ||

@@ -14,6 +14,7 @@
  * with one line on stderr "stica: tnauthlist <sub>: <message>".  The
  * rules live in ca/; this file parses arguments, reads inputs and prints.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -244,6 +245,7 @@ tnl_load_arg(const char *arg, const char *role, struct ca_tnauth **out,
 	uint8_t		*p = NULL;
 	size_t		 len;
 	int		 rc = ST_E_INTERNAL;
+	bool		 path;
 
 	*out = NULL;
 	if (strcmp(arg, "-") == 0 || stat(arg, &st) == 0) {
@@ -258,9 +260,18 @@ tnl_load_arg(const char *arg, const char *role, struct ca_tnauth **out,
 		rc = st_err_set(e, ST_E_USAGE, "empty argument");
 		goto out;
 	}
-	rc = tnl_parse((const uint8_t *)arg, strlen(arg), out, e);
-	if (rc == ST_E_SYNTAX && strpbrk(arg, "/.") != NULL && e != NULL &&
-	    strncmp(e->msg, "base64", 6) == 0) {
+	/*
+	 * Inline, a TNAuthList (a SEQUENCE, 0x30) is hex starting "30",
+	 * base64 starting 'M' or PEM: anything else was meant as a file.
+	 */
+	path = arg[0] != 'M' && !isxdigit((unsigned char)arg[0]) &&
+	    arg[0] != '-' && !isspace((unsigned char)arg[0]);
+	if (!path) {
+		rc = tnl_parse((const uint8_t *)arg, strlen(arg), out, e);
+		path = rc == ST_E_SYNTAX && strpbrk(arg, "/.") != NULL &&
+		    e != NULL && strncmp(e->msg, "base64", 6) == 0;
+	}
+	if (path) {
 		/* Looks like a path, not base64: say so. */
 		st_err_clear(e);
 		rc = st_err_set(e, ST_E_IO, "'%.200s' is neither an existing "

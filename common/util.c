@@ -235,6 +235,15 @@ st_file_read(const char *path, size_t max, uint8_t **out, size_t *len,
 		rc = st_err_set(e, ST_E_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
+	if (!is_stdin) {
+		struct stat	st;
+
+		if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+			rc = st_err_set(e, ST_E_IO, "%s: %s", path,
+			    strerror(EISDIR));
+			goto out;
+		}
+	}
 	for (;;) {
 		if (cap - n < 4096) {
 			cap = cap == 0 ? 8192 : cap * 2;
@@ -299,7 +308,8 @@ st_file_write(const char *path, const void *p, size_t len, int mode,
 	}
 	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
 	if ((fd = mkstemp(tmp)) == -1) {
-		rc = st_err_set(e, ST_E_IO, "%s: %s", tmp, strerror(errno));
+		/* Name what the caller asked for, not the temporary file. */
+		rc = st_err_set(e, ST_E_IO, "%s: %s", path, strerror(errno));
 		free(tmp);
 		tmp = NULL;
 		goto out;

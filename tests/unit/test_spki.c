@@ -578,6 +578,12 @@ test_csr_bad(void)
 	    "bed.der"), 0);
 	ASSERT_INT_EQ(csr_of("bed.der", &k, &e), ST_E_BADCSR);
 	ASSERT_STR_CONTAINS(e.msg, "key algorithm ED25519 is not accepted");
+	/* Signed with SHA-1: a valid signature, but no proof (OpenSSL accepts). */
+	ASSERT_INT_EQ(sh("openssl req -new -key bk.key -sha1 -subj /CN=s1 "
+	    "-outform DER -out bsha1.der"), 0);
+	ASSERT_INT_EQ(req_verify("bsha1.der"), 1);
+	ASSERT_INT_EQ(csr_of("bsha1.der", &k, &e), ST_E_BADCSR);
+	ASSERT_STR_CONTAINS(e.msg, "signed with SHA1");
 	free(m);
 	free(der);
 }
