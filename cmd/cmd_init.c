@@ -504,11 +504,12 @@ write_policy(const struct init *in, struct st_err *e)
 		fprintf(f, "  delegate-ca:\n    kind: tn-block\n    ca: true\n"
 		    "    mode: rfc9060\n    lifetime: 90d\n    backdate: 1h\n"
 		    "    key-types: [ec-p256, ec-p384]\n    path-len: 0\n"
+		    "    max-entries: 100\n"
 		    "    subject: {C: US, O: \"{account}\", "
 		    "CN: \"STIR delegate CA {first-tn}\"}\n"
 		    "  tn-block:\n    kind: tn-block\n    ca: false\n"
 		    "    mode: rfc9060\n    lifetime: 30d\n    backdate: 1h\n"
-		    "    key-types: [ec-p256]\n"
+		    "    key-types: [ec-p256]\n    max-entries: 100\n"
 		    "    subject: {C: US, O: \"{account}\", "
 		    "CN: \"STIR {first-tn}\"}\n"
 		    "  per-tn:\n    kind: per-tn\n    ca: false\n"
@@ -662,13 +663,15 @@ summary(const struct init *in)
 		    "-out tn.key && openssl pkey -in tn.key -pubout -out "
 		    "tn.pub\n");
 		if (strncmp(sp, "range:", 6) == 0)
-			printf("  stica issue --config %s/stica.yaml --pubkey "
-			    "tn.pub --tnauthlist tn:%.*s -o chain.pem\n",
+			printf("  stica issue --config %s/stica.yaml --profile "
+			    "per-tn --pubkey tn.pub --tnauthlist tn:%.*s -o "
+			    "chain.pem\n",
 			    in->final, (int)(n - 6), sp + 6);
 		else
-			printf("  stica issue --config %s/stica.yaml --pubkey "
-			    "tn.pub --tnauthlist %s -o chain.pem\n", in->final,
-			    sp);
+			printf("  stica issue --config %s/stica.yaml --profile "
+			    "%s --pubkey tn.pub --tnauthlist %s -o chain.pem\n",
+			    in->final, strncmp(sp, "spc:", 4) == 0 ? "spc" :
+			    "per-tn", sp);
 		printf("  stica verify --trust %s/root.pem chain.pem\n",
 		    in->final);
 	}
