@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -49,9 +50,10 @@
 #include "common/config.h"
 #include "common/yaml.h"
 #include "hsm/hsm.h"
+#include "store/store.h"
 
 #define CER_MAXFILE	(1024 * 1024)
-#define LABEL_MAX	64
+#define LABEL_MAX	HSM_LABEL_MAX
 
 static const char *const type_names[] = { "root", "intermediate", "csr",
 	"key-only", "crl", NULL };
@@ -100,6 +102,7 @@ struct ca_ceremony {
 	char			*module;
 	char			*token;
 	char			*pin_env;
+	char			*pin_file;	/* the token URI's pin-source */
 	char			*softhsm2_conf;
 	/* key */
 	char			*label;
@@ -112,6 +115,7 @@ struct ca_ceremony {
 	char			*in_pubkey;
 	uint8_t			*in_spki;
 	size_t			 in_spki_len;
+	int			 in_curve;	/* NID */
 	/* certificate-profile */
 	char			*subj[NSUBJ];
 	int64_t			 not_before;
@@ -149,6 +153,7 @@ ca_ceremony_free(struct ca_ceremony *c)
 	free(c->module);
 	free(c->token);
 	free(c->pin_env);
+	free(c->pin_file);
 	free(c->softhsm2_conf);
 	free(c->label);
 	free(c->sign_label);
@@ -316,11 +321,37 @@ get_path(const struct ca_ceremony *c, const struct st_yaml_node *map,
 	return 0;
 }
 
-/* A key label: 1..64 of A-Z a-z 0-9 . _ - (it becomes a URI's object=). */
+/*
+ * s for a message: bytes outside printable ASCII as \xNN, at most about
+ * bufsz - 8 bytes of it, then "...".
+ */
+static void
+printable(const char *s, char *buf, size_t bufsz)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 o = 0;
+
+	for (; *p != '\0' && o + 8 < bufsz; p++)
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+			buf[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(buf + o, bufsz - o, "\\x%02x",
+			    *p);
+	if (*p != '\0')
+		o += (size_t)snprintf(buf + o, bufsz - o, "...");
+	buf[o] = '\0';
+}
+
+/*
+ * A key label: 1..64 of A-Z a-z 0-9 . _ - (it becomes a URI's object=);
+ * a subset of what hsm_label_check accepts, so it is printable UTF-8.
+ * The message shows other bytes as \xNN.
+ */
 static int
 check_label(const struct st_yaml_node *n, const char *s, struct st_err *e)
 {
 	size_t	i, len = strlen(s);
+	char	buf[LABEL_MAX * 4 + 16];
 
 	for (i = 0; i < len; i++)
 		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
@@ -328,10 +359,12 @@ check_label(const struct st_yaml_node *n, const char *s, struct st_err *e)
 		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
 		    s[i] == '_' || s[i] == '-'))
 			break;
-	if (len == 0 || len > LABEL_MAX || i < len)
+	if (len == 0 || len > LABEL_MAX || i < len) {
+		printable(s, buf, sizeof(buf));
 		return st_yaml_err(n, e, ST_E_SYNTAX,
 		    "'label': '%s' is not a key label (1..%d of A-Z a-z 0-9 . "
-		    "_ -)", s, LABEL_MAX);
+		    "_ -)", buf, LABEL_MAX);
+	}
 	return 0;
 }
 
@@ -382,6 +415,21 @@ load_pkcs11(struct ca_ceremony *c, const struct st_yaml_node *m,
 			    ST_E_SYNTAX, "'pin-env': '%s' is not an "
 			    "environment variable name", c->pin_env);
 	}
+	/* What hsm_open refuses before it touches the module. */
+	st_err_clear(&ue);
+	if ((rc = hsm_token_uri_check(c->module, c->token, &c->pin_file,
+	    &ue)) != 0)
+		return st_yaml_err(n, e, rc, "'token': %s",
+		    st_err_str(&ue, rc));
+	if (c->pin_file != NULL && c->pin_env != NULL)
+		return st_yaml_err(st_yaml_get(m, "pin-env"), e, ST_E_USAGE,
+		    "'pin-env': PIN given twice: both pin-source in the token "
+		    "URI and environment variable %s; keep one", c->pin_env);
+	st_err_clear(&ue);
+	if (c->pin_file != NULL &&
+	    (rc = hsm_pin_file_check(c->pin_file, &ue)) != 0)
+		return st_yaml_err(n, e, rc, "'token': %s",
+		    st_err_str(&ue, rc));
 	return 0;
 }
 
@@ -552,7 +600,7 @@ load_inputs(struct ca_ceremony *c, const struct st_yaml_node *m,
 {
 	const struct st_yaml_node	*n;
 	struct st_err			 ie;
-	int				 rc, curve;
+	int				 rc;
 
 	if ((rc = st_yaml_check_map(m, "inputs", inputs_keys, inputs_keys,
 	    e)) != 0 ||
@@ -561,7 +609,7 @@ load_inputs(struct ca_ceremony *c, const struct st_yaml_node *m,
 	n = st_yaml_get(m, "public-key");
 	st_err_clear(&ie);
 	if ((rc = read_pem_spki(c->in_pubkey, &c->in_spki, &c->in_spki_len,
-	    &curve, &ie)) != 0)
+	    &c->in_curve, &ie)) != 0)
 		return st_yaml_err(n, e, rc, "'public-key': %s",
 		    st_err_str(&ie, rc));
 	return 0;
@@ -935,43 +983,123 @@ check_output(const struct st_yaml_node *n, const char *path, struct st_err *e)
 	return 0;
 }
 
+/*
+ * The file path names: the real path of its directory, which must exist,
+ * and its last component, so that "n.pem", "./n.pem" and "d/../n.pem"
+ * compare equal (malloc'd; NULL when the directory does not resolve).
+ */
+static char *
+norm_path(const char *path)
+{
+	const char	*b;
+	char		*d = NULL, *r = NULL;
+	size_t		 n;
+
+	if (st_path_dir(path, &d, NULL) != 0)
+		return NULL;
+	b = strrchr(path, '/');
+	b = b != NULL ? b + 1 : path;
+	n = strlen(d) + strlen(b) + 2;
+	if ((r = malloc(n)) != NULL)
+		snprintf(r, n, "%s/%s", strcmp(d, "/") == 0 ? "" : d, b);
+	free(d);
+	return r;
+}
+
+/*
+ * An output must not be one of the files the ceremony reads: the
+ * ceremony file, the PKCS#11 module and SoftHSM configuration, the PIN
+ * file, the input public key or the issuer certificate.  Compared by
+ * norm_path and, since inputs exist, by realpath (a symbolic link).
+ */
+static int
+check_not_input(const struct ca_ceremony *c, const struct st_yaml_node *n,
+    const char *out, struct st_err *e)
+{
+	const char *const	 paths[] = { c->path, c->module,
+		c->softhsm2_conf, c->pin_file, c->in_pubkey, c->issuer_path };
+	static const char *const names[] = { "the ceremony file",
+		"'pkcs11.module'", "'pkcs11.softhsm2-conf'",
+		"the token's pin-source file", "'inputs.public-key'",
+		"'signing-key.certificate'" };
+	char			*o = NULL, *a, *b;
+	size_t			 i;
+	int			 rc = 0;
+
+	if ((o = norm_path(out)) == NULL)
+		return 0;	/* check_output names the missing directory */
+	for (i = 0; rc == 0 && i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (paths[i] == NULL)
+			continue;
+		a = norm_path(paths[i]);
+		b = realpath(paths[i], NULL);
+		if ((a != NULL && strcmp(a, o) == 0) ||
+		    (b != NULL && strcmp(b, o) == 0))
+			rc = st_yaml_err(n, e, ST_E_SYNTAX, "'%s': %s is %s, "
+			    "which the ceremony reads; an output never "
+			    "overwrites an input", n->key, out, names[i]);
+		free(a);
+		free(b);
+	}
+	free(o);
+	return rc;
+}
+
+/*
+ * The outputs: none may be an input, exist, or lack its directory, and
+ * no two may name the same file, however spelt (norm_path), since the
+ * second write would fail after the first succeeded.
+ */
 static int
 load_outputs(struct ca_ceremony *c, const struct st_yaml_node *m,
     struct st_err *e)
 {
-	char	**slots[4];
+	char	**slots[4], *norm[4] = { NULL, NULL, NULL, NULL };
 	size_t	  i, j;
-	int	  rc;
+	int	  rc = ST_E_INTERNAL;
 
 	slots[0] = &c->out_pubkey;
 	slots[1] = &c->out_cert;
 	slots[2] = &c->out_csr;
 	slots[3] = &c->out_crl;
 	if ((rc = check_rules(m, "outputs", output_rules, c->type, e)) != 0)
-		return rc;
+		goto out;
 	if (c->type == CA_CEREMONY_INTERMEDIATE && c->label == NULL &&
-	    st_yaml_get(m, "public-key") != NULL)
-		return st_yaml_err(key_node(m, "public-key"), e, ST_E_SYNTAX,
+	    st_yaml_get(m, "public-key") != NULL) {
+		rc = st_yaml_err(key_node(m, "public-key"), e, ST_E_SYNTAX,
 		    "'public-key' is only written when the ceremony generates "
 		    "the key");
+		goto out;
+	}
 	for (i = 0; i < 4; i++) {
 		if ((rc = get_path(c, m, output_rules[i].key, slots[i], e)) !=
 		    0)
-			return rc;
+			goto out;
 		if (*slots[i] == NULL)
 			continue;
-		if ((rc = check_output(st_yaml_get(m, output_rules[i].key),
+		if ((rc = check_not_input(c, st_yaml_get(m,
+		    output_rules[i].key), *slots[i], e)) != 0 ||
+		    (rc = check_output(st_yaml_get(m, output_rules[i].key),
 		    *slots[i], e)) != 0)
-			return rc;
+			goto out;
+		if ((norm[i] = norm_path(*slots[i])) == NULL) {
+			rc = ST_E_NOMEM;
+			goto out;
+		}
 		for (j = 0; j < i; j++)
-			if (*slots[j] != NULL &&
-			    strcmp(*slots[j], *slots[i]) == 0)
-				return st_yaml_err(st_yaml_get(m,
+			if (norm[j] != NULL && strcmp(norm[j], norm[i]) == 0) {
+				rc = st_yaml_err(st_yaml_get(m,
 				    output_rules[i].key), e, ST_E_SYNTAX,
 				    "'%s': same file as '%s'",
 				    output_rules[i].key, output_rules[j].key);
+				goto out;
+			}
 	}
-	return 0;
+	rc = 0;
+out:
+	for (i = 0; i < 4; i++)
+		free(norm[i]);
+	return rc;
 }
 
 static int
@@ -1071,6 +1199,9 @@ struct run {
 	struct ca_ceremony	*c;
 	FILE			*t;
 	int			 step;
+	struct store		*audit;	/* or NULL */
+	int			 arc;	/* the first audit failure */
+	struct st_err		 aerr;
 	struct hsm		*h;
 	struct hsm_key		*newkey;
 	struct hsm_key		*signkey;
@@ -1084,17 +1215,73 @@ struct run {
 	char			*pem_crl;
 };
 
+/*
+ * One audit line of this ceremony: event plus fields (borrowed, may be
+ * NULL), with the ceremony's type, file and file digest added.  The
+ * first failure is kept in r->arc / r->aerr; later lines are not tried.
+ */
+static void
+audit_line(struct run *r, const char *event, json_t *fields)
+{
+	json_t	*o;
+	char	 hex[2 * sizeof(r->c->sha256) + 1];
+	size_t	 i;
+
+	if (r->audit == NULL || r->arc != 0)
+		return;
+	for (i = 0; i < sizeof(r->c->sha256); i++)
+		snprintf(hex + 2 * i, 3, "%02x", r->c->sha256[i]);
+	if ((o = fields != NULL ? json_deep_copy(fields) : json_object()) ==
+	    NULL || json_object_set_new(o, "ceremony",
+	    json_string(type_names[r->c->type])) != 0 ||
+	    json_object_set_new(o, "file", json_string(r->c->path)) != 0 ||
+	    json_object_set_new(o, "file-sha256", json_string(hex)) != 0) {
+		json_decref(o);
+		r->arc = st_err_set(&r->aerr, ST_E_NOMEM, "audit: out of "
+		    "memory");
+		return;
+	}
+	r->arc = store_audit_append(r->audit, event, o, &r->aerr);
+	json_decref(o);
+}
+
+/*
+ * A step: on the transcript, and in the audit log before it is taken
+ * (ca_ceremony_run checks r->arc before every action that changes the
+ * token or the file system).
+ */
 static void ST_PRINTF(2, 3)
 step(struct run *r, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list	 ap;
+	char	 text[8192];
+	json_t	*f;
 
-	fprintf(r->t, "\n[step %d] ", ++r->step);
 	va_start(ap, fmt);
-	vfprintf(r->t, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	fputc('\n', r->t);
+	fprintf(r->t, "\n[step %d] %s\n", ++r->step, text);
 	fflush(r->t);
+	if (r->audit != NULL && r->arc == 0) {
+		if ((f = json_pack("{s:i, s:s}", "step", r->step, "action",
+		    text)) == NULL) {
+			r->arc = st_err_set(&r->aerr, ST_E_NOMEM, "audit: out "
+			    "of memory");
+			return;
+		}
+		audit_line(r, "ceremony-step", f);
+		json_decref(f);
+	}
+}
+
+/* An audit failure stops the ceremony: nothing unrecorded is done. */
+static int
+audit_check(struct run *r, struct st_err *e)
+{
+	if (r->arc == 0)
+		return 0;
+	return st_err_set(e, r->arc, "audit log: %s; the ceremony stops "
+	    "here", st_err_str(&r->aerr, r->arc));
 }
 
 /* "AB:CD:..." of SHA-256(p) into buf (>= 96 bytes). */
@@ -1130,16 +1317,28 @@ print_name(FILE *t, const char *what, const X509_NAME *name)
 	fputc('\n', t);
 }
 
+/* A public key: the SHA-256 of its DER SPKI, then its PEM. */
+static void
+print_spki(struct run *r, const uint8_t *spki, size_t len)
+{
+	char	fp[128], *pem = NULL;
+
+	fingerprint(spki, len, fp, sizeof(fp));
+	fprintf(r->t, "  SPKI SHA-256: %s\n", fp);
+	if (ca_pem_encode("PUBLIC KEY", spki, len, &pem) == 0)
+		fputs(pem, r->t);
+	free(pem);
+}
+
+/* A key in the token: label, CKA_ID, type, URI, then print_spki. */
 static void
 print_key(struct run *r, struct hsm_key *k)
 {
 	const uint8_t	*id, *spki;
 	size_t		 idlen, len, i;
-	char		 fp[128], *pem = NULL;
 
 	id = hsm_key_id(k, &idlen);
 	spki = hsm_key_spki(k, &len);
-	fingerprint(spki, len, fp, sizeof(fp));
 	fprintf(r->t, "  key label:   %s\n", hsm_key_label(k));
 	fprintf(r->t, "  key id:      ");
 	for (i = 0; i < idlen; i++)
@@ -1147,10 +1346,7 @@ print_key(struct run *r, struct hsm_key *k)
 	fprintf(r->t, "\n  key type:    %s\n",
 	    hsm_keytype_name(hsm_key_type(k)));
 	fprintf(r->t, "  key URI:     %s\n", hsm_key_uri(k));
-	fprintf(r->t, "  SPKI SHA-256: %s\n", fp);
-	if (ca_pem_encode("PUBLIC KEY", spki, len, &pem) == 0)
-		fputs(pem, r->t);
-	free(pem);
+	print_spki(r, spki, len);
 }
 
 static void
@@ -1453,6 +1649,9 @@ make_cert(struct run *r, struct st_err *e)
 	signer = root ? r->newkey : r->signkey;
 	step(r, "build the %s certificate and sign it with key '%s'",
 	    root ? "self-signed root" : "intermediate", hsm_key_label(signer));
+	if ((rc = audit_check(r, e)) != 0)
+		goto out;
+	rc = ST_E_NOMEM;
 	if ((x = X509_new()) == NULL || (subj = build_name(c)) == NULL ||
 	    !X509_set_version(x, X509_VERSION_3) ||
 	    !X509_set_subject_name(x, subj) ||
@@ -1533,6 +1732,9 @@ make_csr(struct run *r, struct st_err *e)
 
 	step(r, "build the certificate request and sign it with key '%s'",
 	    hsm_key_label(r->newkey));
+	if ((rc = audit_check(r, e)) != 0)
+		goto out;
+	rc = ST_E_NOMEM;
 	if ((q = X509_REQ_new()) == NULL || (subj = build_name(c)) == NULL ||
 	    (scratch = X509_new()) == NULL ||
 	    !X509_REQ_set_version(q, X509_REQ_VERSION_1) ||
@@ -1572,6 +1774,58 @@ out:
 }
 
 /*
+ * The entries of the signed CRL, in its order (ca/crl.c sorts them):
+ * serial, revocation date (RFC 5280 section 5.1.2.6) and reason (section
+ * 5.3.1; "unspecified" when the entry has no reasonCode).
+ */
+static void
+print_revoked(FILE *t, X509_CRL *crl)
+{
+	STACK_OF(X509_REVOKED)	*rs;
+	X509_REVOKED		*rev;
+	ASN1_ENUMERATED		*re;
+	BIGNUM			*bn;
+	struct tm		 tm;
+	char			*hex, date[32], why[32];
+	const char		*name;
+	long			 code;
+	int			 i, n;
+	size_t			 j;
+
+	rs = X509_CRL_get_REVOKED(crl);
+	n = rs != NULL ? sk_X509_REVOKED_num(rs) : 0;
+	fprintf(t, "    %-12s %d\n", "entries:", n);
+	for (i = 0; i < n; i++) {
+		rev = sk_X509_REVOKED_value(rs, i);
+		bn = ASN1_INTEGER_to_BN(X509_REVOKED_get0_serialNumber(rev),
+		    NULL);
+		hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+		if (ASN1_TIME_to_tm(X509_REVOKED_get0_revocationDate(rev),
+		    &tm))
+			st_time_format((int64_t)timegm(&tm), date,
+			    sizeof(date));
+		else
+			snprintf(date, sizeof(date), "?");
+		name = "unspecified (no reasonCode)";
+		if ((re = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, NULL,
+		    NULL)) != NULL) {
+			code = ASN1_ENUMERATED_get(re);
+			snprintf(why, sizeof(why), "reason code %ld", code);
+			name = why;
+			for (j = 0; reason_names[j] != NULL; j++)
+				if (reason_codes[j] == code)
+					name = reason_names[j];
+			ASN1_ENUMERATED_free(re);
+		}
+		fprintf(t, "    %-12s %s  %s  %s\n", "revoked:",
+		    hex != NULL ? hex : "?", date, name);
+		OPENSSL_free(hex);
+		BN_free(bn);
+	}
+	ERR_clear_error();
+}
+
+/*
  * RFC 5280 section 5: a v2 CRL (ca/crl.c) with authorityKeyIdentifier
  * (5.2.1, MUST) and cRLNumber (5.2.3, MUST), signed in the HSM and
  * verified with the issuer certificate's public key.
@@ -1590,6 +1844,8 @@ make_crl(struct run *r, struct st_err *e)
 
 	step(r, "build CRL number %lld with %zu entries and sign it with key "
 	    "'%s'", (long long)c->crl_number, c->nrevoked, c->sign_label);
+	if ((rc = audit_check(r, e)) != 0)
+		goto out;
 	if ((rc = ca_crl_new(c->issuer, c->this_update, c->next_update,
 	    &crl)) != 0)
 		goto out;
@@ -1617,9 +1873,7 @@ make_crl(struct run *r, struct st_err *e)
 	fprintf(r->t, "    %-12s %lld\n", "number:", (long long)c->crl_number);
 	fprintf(r->t, "    %-12s %s\n", "this update:", t1);
 	fprintf(r->t, "    %-12s %s\n", "next update:", t2);
-	for (i = 0; i < c->nrevoked; i++)
-		fprintf(r->t, "    %-12s %s\n", "revoked:",
-		    c->revoked[i].serial_hex);
+	print_revoked(r->t, fin);
 	fprintf(r->t, "    %-12s %s\n", "SHA-256:", fp);
 	fputs(r->pem_crl, r->t);
 	rc = 0;
@@ -1732,6 +1986,23 @@ check_signer(struct run *r, struct st_err *e)
 	return rc;
 }
 
+/* The issuer certificate the signing key must match: subject, SHA-256. */
+static void
+print_issuer(struct run *r)
+{
+	uint8_t	*der = NULL;
+	char	 fp[128];
+	int	 len;
+
+	fprintf(r->t, "  issuer certificate: %s\n", r->c->issuer_path);
+	print_name(r->t, "subject:", X509_get_subject_name(r->c->issuer));
+	if ((len = i2d_X509(r->c->issuer, &der)) > 0) {
+		fingerprint(der, (size_t)len, fp, sizeof(fp));
+		fprintf(r->t, "    %-12s %s\n", "SHA-256:", fp);
+	}
+	OPENSSL_free(der);
+}
+
 static int
 open_keys(struct run *r, const struct ca_ceremony_opts *o, struct st_err *e)
 {
@@ -1751,7 +2022,8 @@ open_keys(struct run *r, const struct ca_ceremony_opts *o, struct st_err *e)
 	hp.token_uri = c->token;
 	hp.pin_env = c->pin_env;
 	step(r, "open the token and log in");
-	if ((rc = hsm_open(&hp, &r->h, e)) != 0)
+	if ((rc = audit_check(r, e)) != 0 ||
+	    (rc = hsm_open(&hp, &r->h, e)) != 0)
 		return rc;
 	fprintf(r->t, "  token label: %s\n", hsm_token_label(r->h));
 	if (c->sign_label != NULL) {
@@ -1759,16 +2031,21 @@ open_keys(struct run *r, const struct ca_ceremony_opts *o, struct st_err *e)
 		    c->sign_label, c->issuer_path);
 		snprintf(uri, sizeof(uri), "pkcs11:object=%s;type=private",
 		    c->sign_label);
-		if ((rc = hsm_key_load(r->h, uri, &r->signkey, e)) != 0 ||
-		    (rc = check_signer(r, e)) != 0)
+		if ((rc = hsm_key_load(r->h, uri, &r->signkey, e)) != 0)
 			return rc;
-		fprintf(r->t, "  signing key: %s (matches the issuer "
-		    "certificate)\n", hsm_key_uri(r->signkey));
+		print_key(r, r->signkey);
+		print_issuer(r);
+		if ((rc = check_signer(r, e)) != 0)
+			return rc;
+		fprintf(r->t, "  signing key: matches the issuer certificate "
+		    "(SubjectPublicKeyInfo byte for byte)\n");
 	}
 	if (c->label != NULL) {
 		step(r, "generate key pair '%s' (%s) in the token: sensitive, "
 		    "never extractable, sign only", c->label,
 		    hsm_keytype_name(c->ktype));
+		if ((rc = audit_check(r, e)) != 0)
+			return rc;
 		if ((rc = hsm_key_generate(r->h, c->label, c->ktype,
 		    &r->newkey, e)) != 0)
 			return rc;
@@ -1779,6 +2056,11 @@ open_keys(struct run *r, const struct ca_ceremony_opts *o, struct st_err *e)
 		    &r->pem_pubkey)) != 0)
 			return rc;
 	} else if (c->in_spki != NULL) {
+		step(r, "take the public key to certify from %s",
+		    c->in_pubkey);
+		fprintf(r->t, "  key type:    %s\n",
+		    c->in_curve == NID_secp384r1 ? "ec-p384" : "ec-p256");
+		print_spki(r, c->in_spki, c->in_spki_len);
 		r->spki = c->in_spki;
 		r->spki_len = c->in_spki_len;
 	}
@@ -1786,6 +2068,74 @@ open_keys(struct run *r, const struct ca_ceremony_opts *o, struct st_err *e)
 	    (rc = ca_spki_decode(r->spki, r->spki_len, &r->xpk, e)) != 0)
 		return rc;
 	return 0;
+}
+
+/* SHA-256 of a PEM output as hex (what sha256sum says of the file). */
+static json_t *
+out_digest(const char *path, const char *pem)
+{
+	uint8_t	md[32];
+	char	hex[65];
+	size_t	i;
+
+	if (path == NULL || pem == NULL || file_sha256((const uint8_t *)pem,
+	    strlen(pem), md) != 0)
+		return NULL;
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return json_pack("{s:s, s:s}", "path", path, "sha256", hex);
+}
+
+/*
+ * The "ceremony-end" line: complete, with each output's digest and the
+ * subject key's, or failed, with the error.  When the ceremony itself
+ * succeeded but this line cannot be written, that is the error: the
+ * outputs exist, and the operator is told the log lacks its end.
+ */
+static int
+audit_end(struct run *r, int rc, struct st_err *e)
+{
+	json_t	*f, *v;
+	char	 fp[128];
+
+	if (rc == 0) {
+		f = json_pack("{s:s}", "result", "complete");
+		if (f != NULL && r->spki != NULL) {
+			fingerprint(r->spki, r->spki_len, fp, sizeof(fp));
+			json_object_set_new(f, "subject-spki-sha256",
+			    json_string(fp));
+		}
+		if (f != NULL && (v = out_digest(r->c->out_pubkey,
+		    r->pem_pubkey)) != NULL)
+			json_object_set_new(f, "public-key", v);
+		if (f != NULL && (v = out_digest(r->c->out_cert,
+		    r->pem_cert)) != NULL)
+			json_object_set_new(f, "certificate", v);
+		if (f != NULL && (v = out_digest(r->c->out_csr,
+		    r->pem_csr)) != NULL)
+			json_object_set_new(f, "csr", v);
+		if (f != NULL && (v = out_digest(r->c->out_crl,
+		    r->pem_crl)) != NULL)
+			json_object_set_new(f, "crl", v);
+	} else
+		f = json_pack("{s:s, s:s}", "result", "failed", "error",
+		    st_err_str(e, rc));
+	r->arc = 0;
+	if (f == NULL)
+		r->arc = st_err_set(&r->aerr, ST_E_NOMEM, "audit: out of "
+		    "memory");
+	else
+		audit_line(r, "ceremony-end", f);
+	json_decref(f);
+	if (rc == 0 && r->arc != 0) {
+		fprintf(r->t, "\naudit: the outputs are written, but the end "
+		    "of this ceremony is not in the audit log: %s\n",
+		    st_err_str(&r->aerr, r->arc));
+		return st_err_set(e, r->arc, "audit log: %s (the outputs are "
+		    "written; the transcript is the record)",
+		    st_err_str(&r->aerr, r->arc));
+	}
+	return rc;
 }
 
 int
@@ -1798,10 +2148,16 @@ ca_ceremony_run(struct ca_ceremony *c, const struct ca_ceremony_opts *o,
 	memset(&r, 0, sizeof(r));
 	r.c = c;
 	r.t = t;
+	if (o != NULL && !o->dry_run)
+		r.audit = o->audit;
 	print_header(&r);
 	print_plan(&r);
+	if (r.audit == NULL && (o == NULL || !o->dry_run))
+		fprintf(t, "\naudit: not recorded in a store's audit log (no "
+		    "--config); keep this transcript\n");
 	step(&r, "check that no output file exists");
-	if ((rc = outputs_absent(c, e)) != 0)
+	if ((rc = audit_check(&r, e)) != 0 ||
+	    (rc = outputs_absent(c, e)) != 0)
 		goto out;
 	if (o != NULL && o->dry_run) {
 		fprintf(t, "\ndry run: %s is valid; the token was not "
@@ -1829,7 +2185,8 @@ ca_ceremony_run(struct ca_ceremony *c, const struct ca_ceremony_opts *o,
 	if (rc != 0)
 		goto out;
 	step(&r, "write the outputs");
-	if ((rc = write_out(&r, c->out_pubkey, r.pem_pubkey, e)) != 0 ||
+	if ((rc = audit_check(&r, e)) != 0 ||
+	    (rc = write_out(&r, c->out_pubkey, r.pem_pubkey, e)) != 0 ||
 	    (rc = write_out(&r, c->out_cert, r.pem_cert, e)) != 0 ||
 	    (rc = write_out(&r, c->out_csr, r.pem_csr, e)) != 0 ||
 	    (rc = write_out(&r, c->out_crl, r.pem_crl, e)) != 0)
@@ -1841,6 +2198,8 @@ out:
 		fprintf(t, "\n=== ceremony FAILED: %s ===\n",
 		    st_err_str(e, rc));
 	fflush(t);
+	if (r.audit != NULL)
+		rc = audit_end(&r, rc, e);
 	hsm_key_free(r.newkey);
 	hsm_key_free(r.signkey);
 	hsm_close(r.h);

@@ -48,9 +48,13 @@ help_hsm(FILE *f)
 	    "sensitive, never\n"
 	    "        extractable, sign only (no decrypt, derive or unwrap); "
 	    "public key verify\n"
-	    "        only; random CKA_ID; the label must be new.  Prints the "
-	    "key's URI, then\n"
-	    "        its public key in PEM.  Default type: ec-p256.\n"
+	    "        only; random CKA_ID; the label must be new: 1 to 64 "
+	    "bytes of UTF-8\n"
+	    "        without control characters.  Of concurrent keygens "
+	    "with one label, at\n"
+	    "        most one keeps it.  Prints the key's URI, then its "
+	    "public key in PEM.\n"
+	    "        Default type: ec-p256.\n"
 	    "\n"
 	    "options:\n"
 	    "  --module PATH   PKCS#11 module (default: $%s,\n"
@@ -158,6 +162,9 @@ do_keygen(const struct hsm_opts *o)
 		return EXIT_ERR;
 	}
 	if (o->type != NULL && (rc = hsm_keytype_parse(o->type, &t, &e)) != 0)
+		return cmd_fail("hsm keygen", &e, rc);
+	/* before the token is opened: a bad label needs no PIN */
+	if ((rc = hsm_label_check(o->label, &e)) != 0)
 		return cmd_fail("hsm keygen", &e, rc);
 	memset(&p, 0, sizeof(p));
 	p.module = o->module;

@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+#include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -38,6 +39,7 @@
 #include "common/config.h"
 #include "common/yaml.h"
 #include "hsm/hsm.h"
+#include "store/store.h"
 
 #define INIT_TOKEN	"stica-dev"
 #define INIT_ROOT_KEY	"stica-dev-root"
@@ -57,6 +59,7 @@ struct init {
 	size_t	  nspecs;
 	char	  pin[INIT_PINLEN + 1];
 	char	  so_pin[INIT_PINLEN + 1];
+	struct store *store;	/* DIR's store: the ceremonies' audit log */
 };
 
 void
@@ -375,6 +378,28 @@ write_ceremonies(const struct init *in, int64_t now, struct st_err *e)
 	return rc;
 }
 
+/* The first line of the audit log: what init is about to do. */
+static int
+audit_init(const struct init *in, struct st_err *e)
+{
+	json_t	*f, *sc;
+	size_t	 i;
+	int	 rc;
+
+	if ((f = json_pack("{s:s, s:s, s:s, s:s, s:o}", "dir", in->final,
+	    "build-dir", in->tmp, "module", in->module, "token", INIT_TOKEN,
+	    "scope", sc = json_array())) == NULL)
+		return ST_E_NOMEM;
+	for (i = 0; i < in->nspecs; i++)
+		if (json_array_append_new(sc, json_string(in->specs[i])) != 0) {
+			json_decref(f);
+			return ST_E_NOMEM;
+		}
+	rc = store_audit_append(in->store, "init", f, e);
+	json_decref(f);
+	return rc;
+}
+
 static int
 run_ceremony(const struct init *in, const char *rel, struct st_err *e)
 {
@@ -387,6 +412,7 @@ run_ceremony(const struct init *in, const char *rel, struct st_err *e)
 	snprintf(conf, sizeof(conf), "%s/.softhsm2-init.conf", in->tmp);
 	memset(&o, 0, sizeof(o));
 	o.softhsm2_conf = conf;
+	o.audit = in->store;
 	if ((rc = ca_ceremony_load(p, &c, e)) != 0)
 		return rc;
 	rc = ca_ceremony_run(c, &o, stdout, e);
@@ -803,6 +829,14 @@ run_init(struct init *in, const char *dir, struct st_err *e)
 	    (rc = put(in, "pin", in->pin, 0600, e)) != 0 ||
 	    (rc = put(in, "so-pin", in->so_pin, 0600, e)) != 0)
 		return rc;
+	/*
+	 * The store first, so that the token's initialisation and both
+	 * ceremonies are in the deployment's audit log from its first line.
+	 */
+	snprintf(p, sizeof(p), "sqlite:%s/stica.db", in->tmp);
+	if ((rc = store_open(p, &in->store, e)) != 0 ||
+	    (rc = audit_init(in, e)) != 0)
+		return rc;
 	printf("=== stica init %s ===\n"
 	    "[init] build in %s, renamed to %s when complete\n"
 	    "[init] initialise token '%s' with random user and SO PINs "
@@ -827,6 +861,8 @@ run_init(struct init *in, const char *dir, struct st_err *e)
 		return rc;
 	snprintf(p, sizeof(p), "%s/.softhsm2-init.conf", in->tmp);
 	unlink(p);
+	store_close(in->store);
+	in->store = NULL;
 	if (rename(in->tmp, in->final) == -1)
 		return st_err_set(e, errno == ENOTEMPTY || errno == EEXIST ?
 		    ST_E_EXISTS : ST_E_IO, "%s: %s", in->final,
@@ -852,6 +888,7 @@ cmd_init(int argc, char **argv)
 	st_err_clear(&e);
 	if ((rc = parse_args(&in, argc, argv, &dir, &help, &e)) == 0 && !help)
 		rc = run_init(&in, dir, &e);
+	store_close(in.store);
 	if (in.tmp != NULL) {
 		rm_tree(in.tmp);
 		printf("[init] failed: removed %s; %s was not created\n",

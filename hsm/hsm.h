@@ -113,9 +113,38 @@ int	hsm_key_load(struct hsm *, const char *uri, struct hsm_key **out,
 void	hsm_key_free(struct hsm_key *);
 
 /*
+ * Check, without loading any module, what hsm_open would refuse in a
+ * token URI: RFC 7512 syntax, pin-value, the pin-source form, and
+ * module-path / module-name against module (NULL: as hsm_open).  Sets
+ * *pin_file to the pin-source file (malloc'd) or NULL.  For dry runs.
+ */
+int	hsm_token_uri_check(const char *module, const char *token_uri,
+    char **pin_file, struct st_err *e) ST_MUSTCHECK;
+/*
+ * Check that a pin-source file can be opened for reading as hsm_open
+ * opens it (a regular file, not through a symbolic link), without
+ * reading it.  ST_E_HSM_PIN with the reason otherwise.
+ */
+int	hsm_pin_file_check(const char *path, struct st_err *e) ST_MUSTCHECK;
+
+/* Longest key label, in bytes. */
+#define HSM_LABEL_MAX	64
+/*
+ * A key label stica accepts: 1 to HSM_LABEL_MAX bytes of UTF-8 (CKA_LABEL
+ * is RFC 2279 UTF-8, PKCS#11 v2.40 section 4.4; checked as RFC 3629)
+ * without control characters (C0, DEL, C1).  ST_E_USAGE naming the
+ * offending byte otherwise; the label itself is not echoed.
+ */
+int	hsm_label_check(const char *label, struct st_err *e) ST_MUSTCHECK;
+
+/*
  * Generate a key pair inside the token: sensitive, never extractable,
- * sign-only (no decrypt/derive/unwrap), random CKA_ID, CKA_LABEL = label.
- * ST_E_EXISTS if an object with that label exists.
+ * sign-only (no decrypt/derive/unwrap), random CKA_ID, CKA_LABEL = label
+ * (hsm_label_check).  ST_E_EXISTS if an object with that label exists,
+ * and also when another generation (another thread or process) made an
+ * object with that label at the same time and kept it: the label is
+ * looked up again after C_GenerateKeyPair, and a pair that is not alone
+ * with its label is destroyed again, so at most one survives.
  */
 int	hsm_key_generate(struct hsm *, const char *label, enum hsm_keytype,
     struct hsm_key **out, struct st_err *e) ST_MUSTCHECK;

@@ -9,10 +9,21 @@
  * section 9.2), CKM_RSA_PKCS_PSS (RFC 8017 section 8.1).  Every signature
  * the token returns is verified with the public key before it is used
  * (SoftHSMv2#901: intermittently invalid ECDSA signatures).
+ *
+ * PKCS#11 has no atomic "create unless the label exists", so a new key's
+ * label is looked up again after C_GenerateKeyPair: a pair that is not
+ * alone with its label is destroyed again (at most one survives).  Also
+ * the checks a dry run makes without loading a module: key labels, token
+ * URIs and pin-source files.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -1010,6 +1021,107 @@ out:
 	return rc;
 }
 
+/*
+ * CKA_LABEL is RFC 2279 UTF-8 (PKCS#11 v2.40 section 4.4); stica takes
+ * RFC 3629 UTF-8 (no overlong forms, surrogates or code points above
+ * U+10FFFF) without control characters (C0, DEL, C1), 1 to HSM_LABEL_MAX
+ * bytes.  The messages name the byte, never echo the label.
+ */
+int
+hsm_label_check(const char *label, struct st_err *e)
+{
+	const unsigned char	*p = (const unsigned char *)label;
+	size_t			 len, i, k, n;
+	uint32_t		 cp, min;
+
+	if (label == NULL || (len = strlen(label)) == 0 || len > HSM_LABEL_MAX)
+		return st_err_set(e, ST_E_USAGE, "key label must have 1 to %d "
+		    "bytes, not %zu", HSM_LABEL_MAX,
+		    label == NULL ? 0 : strlen(label));
+	for (i = 0; i < len; i += n) {
+		if (p[i] < 0x80) {
+			cp = p[i];
+			n = 1;
+			min = 0;
+		} else if ((p[i] & 0xe0) == 0xc0) {
+			cp = p[i] & 0x1f;
+			n = 2;
+			min = 0x80;
+		} else if ((p[i] & 0xf0) == 0xe0) {
+			cp = p[i] & 0x0f;
+			n = 3;
+			min = 0x800;
+		} else if ((p[i] & 0xf8) == 0xf0) {
+			cp = p[i] & 0x07;
+			n = 4;
+			min = 0x10000;
+		} else
+			goto bad;
+		if (n > len - i)
+			goto bad;
+		for (k = 1; k < n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				goto bad;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			goto bad;
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			return st_err_set(e, ST_E_USAGE, "key label: byte %zu "
+			    "is a control character (U+%04X); a label is "
+			    "printable UTF-8", i + 1, (unsigned)cp);
+	}
+	return 0;
+bad:
+	return st_err_set(e, ST_E_USAGE, "key label: byte %zu (0x%02x) is not "
+	    "valid UTF-8 (PKCS#11 v2.40 section 4.4: CKA_LABEL is UTF-8)",
+	    i + 1, p[i]);
+}
+
+/*
+ * What hsm_open checks in the token URI before it loads the module
+ * (hsm_uri_parse, hsm_uri_check_token), for dry runs.
+ */
+int
+hsm_token_uri_check(const char *module, const char *token_uri,
+    char **pin_file, struct st_err *e)
+{
+	P11KitUri	*u = NULL;
+	int		 rc;
+
+	*pin_file = NULL;
+	if ((rc = hsm_uri_parse(token_uri, &u, e)) == 0)
+		rc = hsm_uri_check_token(u, token_uri,
+		    hsm_module_path(module), pin_file, e);
+	p11_kit_uri_free(u);
+	return rc;
+}
+
+/*
+ * Open the pin-source file as hsm_pin_read does (O_NOFOLLOW, a regular
+ * file), but non-blocking (a FIFO is refused, not waited on), and close
+ * it unread.
+ */
+int
+hsm_pin_file_check(const char *path, struct st_err *e)
+{
+	struct stat	st;
+	int		fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK)) == -1)
+		return st_err_set(e, ST_E_HSM_PIN, "PIN: pin-source file %s: "
+		    "%s", path, strerror(errno));
+	if (fstat(fd, &st) == -1)
+		rc = st_err_set(e, ST_E_HSM_PIN, "PIN: pin-source file %s: %s",
+		    path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		rc = st_err_set(e, ST_E_HSM_PIN, "PIN: pin-source file %s: not "
+		    "a regular file", path);
+	close(fd);
+	return rc;
+}
+
 /* Boolean attributes of a generated key that must read back as set. */
 struct want {
 	CK_ATTRIBUTE_TYPE	 t;
@@ -1062,11 +1174,136 @@ check_flags(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
 	return 0;
 }
 
+#define GEN_TRIES	6	/* generations, when every racer gave up */
+#define GEN_HOLD_MS	1000	/* a label taken this long was kept */
+#define LABEL_SCAN	16	/* objects counted per label look-up */
+
+/*
+ * The objects labelled label in the token, of any class, or, with id, the
+ * ones that also have that CKA_ID; at most LABEL_SCAN are counted.
+ */
+static int
+label_count(struct hsm *h, CK_SESSION_HANDLE s, const char *label,
+    const uint8_t *id, CK_ULONG *n, CK_RV *rvp, struct st_err *e)
+{
+	CK_ATTRIBUTE		q[2];
+	CK_OBJECT_HANDLE	objs[LABEL_SCAN];
+	CK_ULONG		nq = 0;
+	int			rc;
+
+	q[nq++] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)(uintptr_t)label,
+		strlen(label) };
+	if (id != NULL)
+		q[nq++] = (CK_ATTRIBUTE){ CKA_ID, (void *)(uintptr_t)id,
+			HSM_ID_LEN };
+	hsm_mod_enter(h->mod);
+	rc = hsm_find(h->mod, s, q, nq, objs, LABEL_SCAN, n, rvp, e);
+	hsm_mod_leave(h->mod);
+	return rc;
+}
+
+/*
+ * Sleep 10 ms plus a random share of 40 ms per attempt made, so that the
+ * racers that gave up look at the label at different times, and the
+ * first to find it free has generated before the others look again.
+ */
+static void
+gen_backoff(int attempt)
+{
+	struct timespec	ts;
+	uint16_t	r = 0;
+
+	(void)RAND_bytes((unsigned char *)&r, sizeof(r));
+	ts.tv_sec = 0;
+	ts.tv_nsec = (10 + (long)(r % (40 * attempt + 1))) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec	t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)(t.tv_sec - t0->tv_sec) * 1000 +
+	    (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * Destroy the pair this generation made, because another object carries
+ * its label.  If the token refuses, the error says which pair is left.
+ */
+static int
+pair_destroy(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE *hpub,
+    CK_OBJECT_HANDLE *hpriv, const char *label, const uint8_t *id,
+    struct st_err *e)
+{
+	CK_RV	rv1, rv2;
+	char	hex[2 * HSM_ID_LEN + 1];
+	size_t	i;
+
+	hsm_mod_enter(h->mod);
+	rv1 = h->mod->f->C_DestroyObject(s, *hpriv);
+	rv2 = h->mod->f->C_DestroyObject(s, *hpub);
+	hsm_mod_leave(h->mod);
+	if (rv1 == CKR_OK)
+		*hpriv = CK_INVALID_HANDLE;
+	if (rv2 == CKR_OK)
+		*hpub = CK_INVALID_HANDLE;
+	if (rv1 == CKR_OK && rv2 == CKR_OK)
+		return 0;
+	for (i = 0; i < HSM_ID_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	return hsm_ckr_err(e, rv1 != CKR_OK ? rv1 : rv2, "C_DestroyObject",
+	    "key label '%s' was taken by a concurrent key generation; this "
+	    "run's key pair with CKA_ID %s is still in token '%s': remove it",
+	    label, hex, h->label);
+}
+
+/*
+ * After this generation gave its pair up: look at the label until it is
+ * free or GEN_HOLD_MS have passed.  A label still in use then was kept by
+ * another generation (*freed false): a racer's pair lives only from its
+ * generation to its second look.  One that came free was given up by
+ * every racer, and the caller may try again.
+ */
+static int
+label_wait(struct hsm *h, CK_SESSION_HANDLE s, const char *label,
+    int attempt, bool *freed, CK_RV *rvp, struct st_err *e)
+{
+	struct timespec	t0;
+	CK_ULONG	n;
+	int		rc;
+
+	*freed = false;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		gen_backoff(attempt);
+		if ((rc = label_count(h, s, label, NULL, &n, rvp, e)) != 0)
+			return rc;
+		if (n == 0) {
+			*freed = true;
+			return 0;
+		}
+	} while (ms_since(&t0) < GEN_HOLD_MS);
+	return 0;
+}
+
 /*
  * Generate a key pair in the token (PKCS#11 v2.40 section 5.13,
  * C_GenerateKeyPair) with the explicit template of hsm-notes.md section
  * 2, read the flags back, and test-sign once (verified) before handing it
  * out.  A refused or failed key is destroyed again.
+ *
+ * The label is checked before (a fast refusal) and looked up again after
+ * the generation, because the two are not atomic: another thread or
+ * process may have generated under the same label in between.  A pair
+ * that is not alone with its label (told apart by its random CKA_ID) is
+ * destroyed, so at most one racer keeps the label: a survivor saw no
+ * other object at its second look, and any later racer sees the
+ * survivor's.  When every racer gave up (the label comes free again),
+ * this one tries again, up to GEN_TRIES times.
  */
 int
 hsm_key_generate(struct hsm *h, const char *label, enum hsm_keytype type,
@@ -1075,47 +1312,23 @@ hsm_key_generate(struct hsm *h, const char *label, enum hsm_keytype type,
 	static const CK_BYTE	 f4[] = { 0x01, 0x00, 0x01 };
 	CK_BBOOL		 yes = CK_TRUE, no = CK_FALSE;
 	CK_MECHANISM		 mech = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
-	CK_ULONG		 modbits = 0, n = 0, npub = 0, npriv = 0;
-	CK_ATTRIBUTE		 pub[12], priv[14], q[1];
+	CK_ULONG		 modbits = 0, npub = 0, npriv = 0, total, mine;
+	CK_ATTRIBUTE		 pub[12], priv[14];
 	CK_OBJECT_HANDLE	 hpub = CK_INVALID_HANDLE, hpriv = CK_INVALID_HANDLE;
-	CK_OBJECT_HANDLE	 objs[1];
 	struct hsm_key		*k = NULL;
 	struct hsm_sess		 s;
 	const uint8_t		*ecp = NULL;
 	size_t			 ecplen = 0, llen, siglen;
 	uint8_t			 id[HSM_ID_LEN], dgst[48], sig[512];
 	CK_RV			 rv = CKR_OK;
-	int			 rc = ST_E_INTERNAL;
+	int			 rc = ST_E_INTERNAL, attempt;
+	bool			 freed;
 
 	*out = NULL;
 	memset(&s, 0, sizeof(s));
-	if (label == NULL || (llen = strlen(label)) == 0 || llen > 64) {
-		rc = st_err_set(e, ST_E_USAGE, "key label must have 1 to 64 "
-		    "characters");
+	if ((rc = hsm_label_check(label, e)) != 0)
 		goto out;
-	}
-	for (n = 0; n < llen; n++)
-		if ((unsigned char)label[n] < 0x20 || label[n] == 0x7f) {
-			rc = st_err_set(e, ST_E_USAGE, "key label has a "
-			    "control character");
-			goto out;
-		}
-	if ((rc = hsm_sess_take_rw(h, &s, e)) != 0)
-		goto out;
-	hsm_mod_enter(h->mod);
-	q[0] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)(uintptr_t)label, llen };
-	rc = hsm_find(h->mod, s.h, q, 1, objs, 1, &n, &rv, e);
-	if (rc == 0 && n > 0)
-		rc = st_err_set(e, ST_E_EXISTS, "key label '%s' already used "
-		    "in token '%s'", label, h->label);
-	if (rc == 0 &&
-	    (rv = h->mod->f->C_GenerateRandom(s.h, id, sizeof(id))) != CKR_OK)
-		rc = hsm_ckr_err(e, rv, "C_GenerateRandom", "token '%s'",
-		    h->label);
-	hsm_mod_leave(h->mod);
-	if (rc != 0)
-		goto out;
-
+	llen = strlen(label);
 	pub[npub++] = (CK_ATTRIBUTE){ CKA_TOKEN, &yes, sizeof(yes) };
 	pub[npub++] = (CK_ATTRIBUTE){ CKA_PRIVATE, &no, sizeof(no) };
 	pub[npub++] = (CK_ATTRIBUTE){ CKA_VERIFY, &yes, sizeof(yes) };
@@ -1156,13 +1369,62 @@ hsm_key_generate(struct hsm *h, const char *label, enum hsm_keytype type,
 		goto out;
 	}
 
+	if ((rc = hsm_sess_take_rw(h, &s, e)) != 0 ||
+	    (rc = label_count(h, s.h, label, NULL, &total, &rv, e)) != 0)
+		goto out;
+	if (total > 0) {
+		rc = st_err_set(e, ST_E_EXISTS, "key label '%s' already used "
+		    "in token '%s'", label, h->label);
+		goto out;
+	}
+	for (attempt = 1;; attempt++) {
+		hsm_mod_enter(h->mod);
+		if ((rv = h->mod->f->C_GenerateRandom(s.h, id, sizeof(id))) !=
+		    CKR_OK)
+			rc = hsm_ckr_err(e, rv, "C_GenerateRandom", "token "
+			    "'%s'", h->label);
+		else if ((rv = h->mod->f->C_GenerateKeyPair(s.h, &mech, pub,
+		    npub, priv, npriv, &hpub, &hpriv)) != CKR_OK)
+			rc = hsm_ckr_err(e, rv, "C_GenerateKeyPair", "%s key "
+			    "'%s' in token '%s'", hsm_keytype_name(type), label,
+			    h->label);
+		hsm_mod_leave(h->mod);
+		if (rc != 0)
+			goto out;
+		rv = CKR_OK;
+		if ((rc = label_count(h, s.h, label, NULL, &total, &rv,
+		    e)) != 0 ||
+		    (rc = label_count(h, s.h, label, id, &mine, &rv, e)) != 0)
+			goto out;
+		if (mine != 2) {
+			rc = st_err_set(e, ST_E_HSM, "token '%s' finds %lu "
+			    "objects, not 2, with the new key pair's label "
+			    "'%s' and CKA_ID", h->label, (unsigned long)mine,
+			    label);
+			goto out;
+		}
+		if (total == mine)
+			break;
+		st_log(ST_LOG_DEBUG, "hsm: key label '%s': %lu other objects "
+		    "after generation %d; giving this pair up", label,
+		    (unsigned long)(total - mine), attempt);
+		if ((rc = pair_destroy(h, s.h, &hpub, &hpriv, label, id,
+		    e)) != 0 ||
+		    (rc = label_wait(h, s.h, label, attempt, &freed, &rv,
+		    e)) != 0)
+			goto out;
+		st_log(ST_LOG_DEBUG, "hsm: key label '%s': %s", label,
+		    freed ? "came free" : "still taken");
+		if (!freed || attempt == GEN_TRIES) {
+			rc = st_err_set(e, ST_E_EXISTS, "key label '%s' was "
+			    "taken by a concurrent key generation; nothing was "
+			    "kept (token '%s')", label, h->label);
+			goto out;
+		}
+	}
+
 	hsm_mod_enter(h->mod);
-	rv = h->mod->f->C_GenerateKeyPair(s.h, &mech, pub, npub, priv, npriv,
-	    &hpub, &hpriv);
-	if (rv != CKR_OK)
-		rc = hsm_ckr_err(e, rv, "C_GenerateKeyPair", "%s key '%s' in "
-		    "token '%s'", hsm_keytype_name(type), label, h->label);
-	else if ((rc = check_flags(h, s.h, hpriv, want_priv,
+	if ((rc = check_flags(h, s.h, hpriv, want_priv,
 	    sizeof(want_priv) / sizeof(want_priv[0]), "private", e)) == 0 &&
 	    (rc = check_flags(h, s.h, hpub, want_pub,
 	    sizeof(want_pub) / sizeof(want_pub[0]), "public", e)) == 0)
@@ -1183,9 +1445,11 @@ hsm_key_generate(struct hsm *h, const char *label, enum hsm_keytype type,
 	rc = 0;
 out:
 	hsm_key_free(k);
-	if (rc != 0 && s.rw && hpriv != CK_INVALID_HANDLE) {
+	if (rc != 0 && s.rw && (hpriv != CK_INVALID_HANDLE ||
+	    hpub != CK_INVALID_HANDLE)) {
 		hsm_mod_enter(h->mod);
-		h->mod->f->C_DestroyObject(s.h, hpriv);
+		if (hpriv != CK_INVALID_HANDLE)
+			h->mod->f->C_DestroyObject(s.h, hpriv);
 		if (hpub != CK_INVALID_HANDLE)
 			h->mod->f->C_DestroyObject(s.h, hpub);
 		hsm_mod_leave(h->mod);

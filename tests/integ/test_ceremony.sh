@@ -7,9 +7,13 @@
 # crl -verify, asn1parse), pkcs11-tool and Python cryptography; dry runs
 # that do not touch the token; existing outputs, reused labels and a
 # mismatched signing key refused with nothing written and no key made; a
-# certificate the linter refuses before signing (docs/lint.md); and every
-# file in tests/data/ceremony/bad/ refused with the exact message in its
-# .err sidecar.
+# certificate the linter refuses before signing (docs/lint.md); the
+# transcript's signing key, input public key and CRL entries (in the
+# signed CRL's order); what a real run refuses refused by the dry run too,
+# with a file position (one output spelt twice, pin-source with pin-env, a
+# PIN file hsm_open cannot use); and every file in
+# tests/data/ceremony/bad/ refused with the exact message in its .err
+# sidecar.
 . "${STICA_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 . "$STICA_TOP/tests/softhsm.sh"
 
@@ -143,6 +147,20 @@ pem_block CERTIFICATE 1 ca.out >ca.tr.pem
 check "transcript holds the CA certificate" cmp ca.tr.pem ca.pem
 check_grep "transcript: signing key matched" "matches the issuer certificate" \
     ca.out
+# The signing key is printed like a new key: its PEM and SPKI SHA-256
+# (first PUBLIC KEY block), then the new key's (second).
+pem_block "PUBLIC KEY" 1 ca.out >ca.signer.pub
+check "transcript holds the signing key's public key" cmp ca.signer.pub \
+    root.pub.pem
+fp=$(openssl pkey -pubin -in root.pub.pem -outform DER | sha256_colon)
+check_grep "transcript has the signing key's SPKI SHA-256" \
+    "^  SPKI SHA-256: $fp$" ca.out
+check_grep "transcript names the signing key" "key label: +root-1$" ca.out
+fp=$(openssl x509 -in root.pem -outform DER | sha256_colon)
+check_grep "transcript has the issuer certificate's SHA-256" \
+    "^    SHA-256: +$fp$" ca.out
+pem_block "PUBLIC KEY" 2 ca.out >ca.tr.pub
+check "transcript holds the new CA key" cmp ca.tr.pub ca.pub.pem
 check "tnauthlist decode --cert" "$STICA" tnauthlist decode --cert ca.pem
 cp "$T_TMP/out" tn.got
 printf 'spc:1234\nrange:12025550100+100\ntn:12025551234\n' >tn.want
@@ -193,6 +211,18 @@ check "key-only output is the token's public key" cmp key1.token.pem \
     key1.pub.pem
 check_exit "intermediate from a public key" 0 \
     "$STICA" ceremony intermediate-pubkey.yaml
+cp "$T_TMP/out" ca2.out
+check_grep "transcript: the input public key's step" \
+    "^\[step [0-9]+\] take the public key to certify from .*/key1.pub.pem$" \
+    ca2.out
+pem_block "PUBLIC KEY" 2 ca2.out >ca2.tr.pub
+check "transcript holds the certified public key" cmp ca2.tr.pub key1.pub.pem
+fp=$(openssl pkey -pubin -in key1.pub.pem -outform DER | sha256_colon)
+check_grep "transcript has the certified key's SPKI SHA-256" \
+    "^  SPKI SHA-256: $fp$" ca2.out
+pem_block "PUBLIC KEY" 1 ca2.out >ca2.signer.pub
+check "transcript holds the signing key (from a public key)" cmp \
+    ca2.signer.pub root.pub.pem
 check "ca2 chains to the root" \
     openssl verify -attime "$AT" -x509_strict -CAfile root.pem ca2.pem
 openssl x509 -in ca2.pem -pubkey -noout >ca2.cert.pub
@@ -242,6 +272,22 @@ check_grep "crl: number 1" "X509v3 CRL Number" crl.txt
 check_grep "crl: AKI" "X509v3 Authority Key Identifier" crl.txt
 check_grep "crl: entry 0A1B2C3D" "Serial Number: 0A1B2C3D" crl.txt
 check_grep "crl: reason" "Key Compromise" crl.txt
+# The transcript lists the entries as the signed CRL holds them (sorted,
+# so FF before 0A1B2C3D), with date and reason, and the signing key.
+pem_block "PUBLIC KEY" 1 crl.out >crl.signer.pub
+check "crl transcript holds the signing key" cmp crl.signer.pub root.pub.pem
+fp=$(openssl pkey -pubin -in root.pub.pem -outform DER | sha256_colon)
+check_grep "crl transcript has the signing key's SPKI SHA-256" \
+    "^  SPKI SHA-256: $fp$" crl.out
+check_grep "crl transcript: entries" "^    entries: +2$" crl.out
+sed -n 's/^    revoked: *//p' crl.out >crl.tr.entries
+printf '%s\n' "FF  2026-05-02T12:00:00Z  unspecified (no reasonCode)" \
+    "0A1B2C3D  2026-05-01T00:00:00Z  key-compromise" >crl.want.entries
+check "crl transcript: entries with date and reason" cmp crl.tr.entries \
+    crl.want.entries
+check_eq "crl transcript: in the CRL's order (openssl crl -text)" \
+    "$(cut -d' ' -f1 crl.tr.entries | tr '\n' ' ')" \
+    "$(sed -n 's/^ *Serial Number: *//p' crl.txt | tr '\n' ' ')"
 # Revoke ca2 in a second CRL: openssl then refuses ca2 and accepts ca.
 serial=$(openssl x509 -in ca2.pem -noout -serial | cut -d= -f2)
 sed -e 's/number: 1/number: 2/' -e "s/\"FF\"/\"$serial\"/" \
@@ -314,6 +360,56 @@ check_exit "signing key not the issuer's refused" 2 \
 check_grep "mismatch: message" "signing key 'key-1' is not the key of the issuer certificate" "$T_TMP/err"
 check_eq "mismatch: nothing written" "$(ls cay.pem cay.pub.pem 2>/dev/null)" ""
 check_eq "mismatch: no key generated" "$(labels)" "$before"
+
+# --- what the real run would refuse, the dry run refuses too ----------------
+# Two outputs naming one file, spelt differently: refused when the file is
+# read, so neither run generates a key or writes anything.
+sed -e 's/label: root-1/label: same-1/' \
+    -e 's|public-key: root.pub.pem|public-key: n.pub.pem|' \
+    -e 's|certificate: root.pem|certificate: ./n.pub.pem|' root.yaml >same.yaml
+check_exit "same file, spelt twice: dry run refused" 2 \
+    "$STICA" ceremony --dry-run same.yaml
+check_grep "same file: message" "^stica: ceremony: same.yaml:[0-9]+:[0-9]+: 'certificate': same file as 'public-key'$" "$T_TMP/err"
+check_exit "same file, spelt twice: real run refused" 2 \
+    "$STICA" ceremony same.yaml
+check_grep "same file: real run, same message" "same.yaml:[0-9]+:[0-9]+: 'certificate': same file as 'public-key'" "$T_TMP/err"
+check_eq "same file: nothing written" "$(ls n.pub.pem 2>/dev/null)" ""
+check_eq "same file: no key generated" "$(labels)" "$before"
+# pin-source and pin-env together: a file position, before the token
+awk '{ print } /^  token:/ { print "  pin-env: STICA_CEREMONY_PIN" }' \
+    key-only.yaml | sed -e 's/key-1/key-twice/' \
+    -e 's/key1.pub.pem/twice.pub.pem/' >twice.yaml
+check_exit "PIN twice: dry run refused" 2 "$STICA" ceremony --dry-run \
+    twice.yaml
+check_grep "PIN twice: message" "^stica: ceremony: twice.yaml:5:12: 'pin-env': PIN given twice: both pin-source in the token URI and environment variable STICA_CEREMONY_PIN; keep one$" "$T_TMP/err"
+check_exit "PIN twice: real run refused" 2 "$STICA" ceremony twice.yaml
+check_grep "PIN twice: real run, same message" "twice.yaml:5:12: 'pin-env': PIN given twice" "$T_TMP/err"
+check_eq "PIN twice: no key generated" "$(labels)" "$before"
+# pin-env alone is fine
+sed -e 's/;pin-source=file:pin"/"/' twice.yaml >envpin.yaml
+check_exit "pin-env alone: dry run" 0 "$STICA" ceremony --dry-run envpin.yaml
+check_exit "pin-env alone: real run" 0 env STICA_CEREMONY_PIN="$(softhsm_pin)" \
+    "$STICA" ceremony envpin.yaml
+check_eq "pin-env alone: key made" "$(labels)" "$(printf '%s\n' $before key-twice |
+    sort | tr '\n' ' ')"
+before=$(labels)
+# A pin-source file that hsm_open cannot use: missing (bad/), or a
+# symbolic link, which hsm_open never follows (O_NOFOLLOW).
+ln -s pin pin-link
+sed -e 's/pin-source=file:pin/pin-source=file:pin-link/' \
+    -e 's/key-1/key-link/' -e 's/key1.pub.pem/link.pub.pem/' \
+    key-only.yaml >pinlink.yaml
+check_exit "PIN file a symbolic link: dry run refused" 2 \
+    "$STICA" ceremony --dry-run pinlink.yaml
+check_grep "PIN link: message" "^stica: ceremony: pinlink.yaml:4:10: 'token': PIN: pin-source file .*/pin-link: Too many levels of symbolic links$" "$T_TMP/err"
+check_exit "PIN file a symbolic link: real run refused" 2 \
+    "$STICA" ceremony pinlink.yaml
+check_eq "PIN link: no key generated" "$(labels)" "$before"
+if grep -qF -- "$(softhsm_pin)" "$T_TMP/out" "$T_TMP/err"; then
+	fail "a PIN was printed"
+else
+	ok "no PIN printed"
+fi
 
 # --- usage -------------------------------------------------------------------
 check_exit "no file: usage error" 2 "$STICA" ceremony

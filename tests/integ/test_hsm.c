@@ -8,7 +8,10 @@
  * PIN, missing token, key and module), a token removed and put back
  * mid-run, injected PKCS#11 faults (lost session, lost login, device
  * error, corrupted signature), two threads signing at once, a bounded
- * pool, fork, token initialisation and two tokens on one module.
+ * pool, fork, token initialisation and two tokens on one module; key
+ * labels (UTF-8, PKCS#11 v2.40 section 4.4), the dry-run checks of token
+ * URIs and PIN files, and one survivor among generations racing for a
+ * label (a rival injected through the seam; six threads at once).
  */
 #define _GNU_SOURCE /* dladdr */
 #include <dlfcn.h>
@@ -1444,6 +1447,374 @@ test_refs(void)
 	EVP_PKEY_free(pk);
 }
 
+/* ---- key labels: what is accepted, and one survivor per label ---- */
+
+/* The objects labelled label in the token, of any class (at most 16). */
+static int
+label_objects(const char *label, CK_ULONG *n)
+{
+	struct hsm_sess		s;
+	struct st_err		e;
+	CK_ATTRIBUTE		q = { CKA_LABEL, (void *)(uintptr_t)label,
+		strlen(label) };
+	CK_OBJECT_HANDLE	objs[16];
+	CK_RV			rv = CKR_OK;
+	int			rc;
+
+	*n = 0;
+	memset(&s, 0, sizeof(s));
+	st_err_clear(&e);
+	if ((rc = hsm_sess_take(H, &s, &e)) != 0)
+		return rc;
+	hsm_mod_enter(H->mod);
+	rc = hsm_find(H->mod, s.h, &q, 1, objs, 16, n, &rv, &e);
+	hsm_mod_leave(H->mod);
+	hsm_sess_put(H, &s, false);
+	return rc;
+}
+
+/*
+ * CKA_LABEL is UTF-8 (PKCS#11 v2.40 section 4.4): invalid UTF-8, control
+ * characters and lengths outside 1..64 bytes are refused, by
+ * hsm_label_check and by hsm_key_generate before the token is touched;
+ * printable UTF-8 beyond ASCII is a label like any other.
+ */
+static void
+test_label_check(void)
+{
+	static const struct {
+		const char	*label;
+		const char	*msg;
+	} bad[] = {
+		{ "", "key label must have 1 to 64 bytes, not 0" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaa", "key label must have 1 to 64 bytes, not 65" },
+		{ "x\xff\xfe", "key label: byte 2 (0xff) is not valid UTF-8 "
+		    "(PKCS#11 v2.40 section 4.4: CKA_LABEL is UTF-8)" },
+		{ "a\tb", "key label: byte 2 is a control character (U+0009)" },
+		{ "a\x7f", "byte 2 is a control character (U+007F)" },
+		{ "a\xc2\x85", "byte 2 is a control character (U+0085)" },
+		/* overlong, surrogate, above U+10FFFF, cut short, lone */
+		{ "\xc0\xaf", "byte 1 (0xc0) is not valid UTF-8" },
+		{ "\xed\xa0\x80", "byte 1 (0xed) is not valid UTF-8" },
+		{ "\xf4\x90\x80\x80", "byte 1 (0xf4) is not valid UTF-8" },
+		{ "ab\xe2\x82", "byte 3 (0xe2) is not valid UTF-8" },
+		{ "ab\x80", "byte 3 (0x80) is not valid UTF-8" },
+	};
+	static const char *const good[] = { "a", "ca-2026", "x y",
+		"cl\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x94\x91",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaa", NULL };
+	struct st_err	 e;
+	struct hsm_key	*k = NULL;
+	CK_ULONG	 n;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		st_err_clear(&e);
+		ASSERT_INT_EQ(hsm_label_check(bad[i].label, &e), ST_E_USAGE);
+		ASSERT_STR_CONTAINS(e.msg, bad[i].msg);
+	}
+	ASSERT_INT_EQ(hsm_label_check(NULL, &e), ST_E_USAGE);
+	for (i = 0; good[i] != NULL; i++) {
+		st_err_clear(&e);
+		ASSERT_INT_EQ(hsm_label_check(good[i], &e), 0);
+	}
+	/* hsm_key_generate refuses before it makes anything */
+	st_err_clear(&e);
+	ASSERT_INT_EQ(hsm_key_generate(H, "x\xff\xfe", HSM_KEY_EC_P256, &k,
+	    &e), ST_E_USAGE);
+	ASSERT_TRUE(k == NULL);
+	ASSERT_STR_CONTAINS(e.msg, "byte 2 (0xff) is not valid UTF-8");
+	ASSERT_INT_EQ(label_objects("x\xff\xfe", &n), 0);
+	ASSERT_INT_EQ(n, 0);
+	/* a UTF-8 label round-trips through the token */
+	ASSERT_INT_EQ(hsm_key_generate(H, good[3], HSM_KEY_EC_P256, &k, &e),
+	    0);
+	ASSERT_STR_EQ(hsm_key_label(k), good[3]);
+	ASSERT_TRUE(digest_sign_verify(k, (const uint8_t *)"u", 1));
+	hsm_key_free(k);
+}
+
+/*
+ * What a dry run checks without a module: the token URI (as hsm_open
+ * does) and that the pin-source file opens as hsm_open opens it, unread.
+ */
+static void
+test_dry_checks(void)
+{
+	struct st_err	 e;
+	char		*pf = NULL, link[700], fifo[700];
+
+	st_err_clear(&e);
+	ASSERT_INT_EQ(hsm_token_uri_check(NULL, T.uri, &pf, &e), 0);
+	ASSERT_NONNULL(pf);
+	ASSERT_STR_EQ(pf, T.pin_file);
+	ASSERT_INT_EQ(hsm_pin_file_check(pf, &e), 0);
+	free(pf);
+	pf = NULL;
+	ASSERT_INT_EQ(hsm_token_uri_check(NULL, "pkcs11:token=x", &pf, &e), 0);
+	ASSERT_TRUE(pf == NULL);
+	ASSERT_INT_EQ(hsm_token_uri_check(NULL, "pkcs11:token=x;pin-value=1",
+	    &pf, &e), ST_E_USAGE);
+	ASSERT_STR_CONTAINS(e.msg, "pin-value refused");
+	st_err_clear(&e);
+	ASSERT_INT_EQ(hsm_token_uri_check(NULL, "pkcs11:token=x;frob=1", &pf,
+	    &e), ST_E_SYNTAX);
+	st_err_clear(&e);
+	ASSERT_INT_EQ(hsm_token_uri_check(NULL, "pkcs11:token=x;pin-source="
+	    "https://x/pin", &pf, &e), ST_E_USAGE);
+	ASSERT_TRUE(pf == NULL);
+	st_err_clear(&e);
+	ASSERT_INT_EQ(hsm_pin_file_check("/nonexistent/pin", &e),
+	    ST_E_HSM_PIN);
+	ASSERT_STR_EQ(e.msg, "PIN: pin-source file /nonexistent/pin: No such "
+	    "file or directory");
+	st_err_clear(&e);
+	ASSERT_INT_EQ(hsm_pin_file_check(T.dir, &e), ST_E_HSM_PIN);
+	ASSERT_STR_CONTAINS(e.msg, "not a regular file");
+	/* hsm_pin_read refuses a symbolic link (O_NOFOLLOW); so does this */
+	path(link, sizeof(link), "pin-link");
+	ASSERT_INT_EQ(symlink(T.pin_file, link), 0);
+	st_err_clear(&e);
+	ASSERT_INT_EQ(hsm_pin_file_check(link, &e), ST_E_HSM_PIN);
+	ASSERT_STR_CONTAINS(e.msg, "Too many levels of symbolic links");
+	/* a FIFO is refused, not waited on */
+	path(fifo, sizeof(fifo), "pin-fifo");
+	ASSERT_INT_EQ(mkfifo(fifo, 0600), 0);
+	st_err_clear(&e);
+	ASSERT_INT_EQ(hsm_pin_file_check(fifo, &e), ST_E_HSM_PIN);
+	ASSERT_STR_CONTAINS(e.msg, "not a regular file");
+	unlink(link);
+	unlink(fifo);
+}
+
+/*
+ * A rival generation, through the seam: between hsm_key_generate's label
+ * check and its C_GenerateKeyPair, another pair with the same label and
+ * another CKA_ID appears (ri_left times).  In RI_GIVES_UP mode the rival
+ * destroys its pair as soon as hsm_key_generate destroys its own, as a
+ * rival that also saw the collision would.
+ */
+enum ri_mode {
+	RI_KEEPS,
+	RI_GIVES_UP
+};
+
+static CK_FUNCTION_LIST	*ri_real, ri_list;
+static enum ri_mode	 ri_mode;
+static int		 ri_left;
+static CK_OBJECT_HANDLE	 ri_pub, ri_priv;
+static uint8_t		 ri_id[HSM_ID_LEN];
+
+static CK_RV
+ri_GenerateKeyPair(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m,
+    CK_ATTRIBUTE_PTR pub, CK_ULONG npub, CK_ATTRIBUTE_PTR priv,
+    CK_ULONG npriv, CK_OBJECT_HANDLE_PTR hpub, CK_OBJECT_HANDLE_PTR hpriv)
+{
+	CK_ATTRIBUTE	p2[16], q2[16];
+	CK_ULONG	i;
+	CK_RV		rv;
+
+	if (ri_left > 0 && npub <= 16 && npriv <= 16) {
+		ri_left--;
+		memcpy(p2, pub, npub * sizeof(*pub));
+		memcpy(q2, priv, npriv * sizeof(*priv));
+		for (i = 0; i < npub; i++)
+			if (p2[i].type == CKA_ID)
+				p2[i] = (CK_ATTRIBUTE){ CKA_ID, ri_id,
+					sizeof(ri_id) };
+		for (i = 0; i < npriv; i++)
+			if (q2[i].type == CKA_ID)
+				q2[i] = (CK_ATTRIBUTE){ CKA_ID, ri_id,
+					sizeof(ri_id) };
+		if ((rv = ri_real->C_GenerateKeyPair(s, m, p2, npub, q2, npriv,
+		    &ri_pub, &ri_priv)) != CKR_OK)
+			return rv;
+	}
+	return ri_real->C_GenerateKeyPair(s, m, pub, npub, priv, npriv, hpub,
+	    hpriv);
+}
+
+static CK_RV
+ri_DestroyObject(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o)
+{
+	CK_RV	rv;
+
+	rv = ri_real->C_DestroyObject(s, o);
+	if (ri_mode == RI_GIVES_UP && ri_priv != CK_INVALID_HANDLE) {
+		ri_real->C_DestroyObject(s, ri_priv);
+		ri_real->C_DestroyObject(s, ri_pub);
+		ri_priv = ri_pub = CK_INVALID_HANDLE;
+	}
+	return rv;
+}
+
+static void
+ri_arm(enum ri_mode mode)
+{
+	ri_real = hsm_mod_funcs(H);
+	ri_list = *ri_real;
+	ri_list.C_GenerateKeyPair = ri_GenerateKeyPair;
+	ri_list.C_DestroyObject = ri_DestroyObject;
+	ri_mode = mode;
+	ri_left = 1;
+	ri_pub = ri_priv = CK_INVALID_HANDLE;
+	memset(ri_id, 0xee, sizeof(ri_id));
+	hsm_mod_set_funcs(H, &ri_list);
+}
+
+/*
+ * The label is looked up again after the generation: a pair that is not
+ * alone with its label is destroyed and the call fails, naming the race;
+ * when the rival gave up too, the generation is tried again and kept.
+ */
+static void
+test_label_rival(void)
+{
+	struct st_err	 e;
+	struct hsm_key	*k = NULL;
+	const uint8_t	*id;
+	size_t		 idlen;
+	CK_ULONG	 n;
+	int		 rc;
+
+	/* the rival keeps the label: ours is destroyed, theirs stays */
+	ri_arm(RI_KEEPS);
+	st_err_clear(&e);
+	rc = hsm_key_generate(H, "rival-kept", HSM_KEY_EC_P256, &k, &e);
+	hsm_mod_set_funcs(H, NULL);
+	ASSERT_INT_EQ(ri_left, 0);
+	ASSERT_INT_EQ(rc, ST_E_EXISTS);
+	ASSERT_TRUE(k == NULL);
+	ASSERT_STR_EQ(e.msg, "key label 'rival-kept' was taken by a concurrent "
+	    "key generation; nothing was kept (token 'stica-hsm-test')");
+	ASSERT_INT_EQ(label_objects("rival-kept", &n), 0);
+	ASSERT_INT_EQ(n, 2);
+	st_err_clear(&e);
+	ASSERT_INT_EQ(hsm_key_load(H, "pkcs11:object=rival-kept", &k, &e), 0);
+	id = hsm_key_id(k, &idlen);
+	ASSERT_MEM_EQ(id, idlen, ri_id, sizeof(ri_id));
+	hsm_key_free(k);
+	k = NULL;
+	/* and a later generation is refused at the first look */
+	st_err_clear(&e);
+	ASSERT_INT_EQ(hsm_key_generate(H, "rival-kept", HSM_KEY_EC_P256, &k,
+	    &e), ST_E_EXISTS);
+	ASSERT_STR_CONTAINS(e.msg, "key label 'rival-kept' already used");
+
+	/* the rival gives up as well: the label comes free, one more try */
+	ri_arm(RI_GIVES_UP);
+	st_err_clear(&e);
+	rc = hsm_key_generate(H, "rival-gone", HSM_KEY_EC_P256, &k, &e);
+	hsm_mod_set_funcs(H, NULL);
+	ASSERT_INT_EQ(rc, 0);
+	ASSERT_INT_EQ(ri_left, 0);
+	ASSERT_TRUE(ri_priv == CK_INVALID_HANDLE);
+	id = hsm_key_id(k, &idlen);
+	ASSERT_INT_EQ(idlen, HSM_ID_LEN);
+	ASSERT_TRUE(memcmp(id, ri_id, idlen) != 0);
+	ASSERT_TRUE(digest_sign_verify(k, (const uint8_t *)"g", 1));
+	hsm_key_free(k);
+	ASSERT_INT_EQ(label_objects("rival-gone", &n), 0);
+	ASSERT_INT_EQ(n, 2);
+}
+
+struct racer {
+	pthread_barrier_t	*b;
+	const char		*label;
+	int			 rc;
+	char			 msg[ST_ERR_MSGSZ];
+	struct hsm_key		*k;
+};
+
+static void *
+racer(void *arg)
+{
+	struct racer	*r = arg;
+	struct st_err	 e;
+
+	st_err_clear(&e);
+	pthread_barrier_wait(r->b);
+	r->rc = hsm_key_generate(H, r->label, HSM_KEY_EC_P256, &r->k, &e);
+	snprintf(r->msg, sizeof(r->msg), "%s", e.msg);
+	return NULL;
+}
+
+/*
+ * Six threads generate under one label at once, three times over: each
+ * time at most one keeps it, the token holds its pair and no other, and
+ * every other racer fails with ST_E_EXISTS, at the first look or after
+ * generating.  SoftHSM's file store sometimes fails a call that runs
+ * while another session destroys a token object (C_GenerateKeyPair:
+ * CKR_GENERAL_ERROR or CKR_FUNCTION_FAILED; once a flag read back wrong):
+ * such a racer fails with ST_E_HSM, is counted, and may have been the
+ * one to keep the label; otherwise exactly one keeps it.
+ */
+static void
+test_label_race(void)
+{
+	static const char *const labels[] = { "race-1", "race-2", "race-3" };
+	pthread_barrier_t	 b;
+	pthread_t		 th[6];
+	struct racer		 r[6];
+	char			 want1[128], want2[128];
+	CK_ULONG		 n;
+	size_t			 l;
+	int			 i, won, lsoft, late = 0, soft = 0;
+
+	for (l = 0; l < sizeof(labels) / sizeof(labels[0]); l++) {
+		ASSERT_INT_EQ(pthread_barrier_init(&b, NULL, 6), 0);
+		for (i = 0; i < 6; i++) {
+			memset(&r[i], 0, sizeof(r[i]));
+			r[i].b = &b;
+			r[i].label = labels[l];
+			ASSERT_INT_EQ(pthread_create(&th[i], NULL, racer,
+			    &r[i]), 0);
+		}
+		for (i = 0; i < 6; i++)
+			pthread_join(th[i], NULL);
+		pthread_barrier_destroy(&b);
+		snprintf(want1, sizeof(want1), "key label '%s' was taken by a "
+		    "concurrent key generation; nothing was kept", labels[l]);
+		snprintf(want2, sizeof(want2), "key label '%s' already used",
+		    labels[l]);
+		won = lsoft = 0;
+		for (i = 0; i < 6; i++) {
+			if (r[i].rc == 0) {
+				won++;
+				if (!digest_sign_verify(r[i].k,
+				    (const uint8_t *)"w", 1))
+					won = 100;
+				hsm_key_free(r[i].k);
+			} else if (r[i].rc == ST_E_HSM) {
+				soft++;
+				lsoft++;
+				if (getenv("TH_VERBOSE") != NULL)
+					fprintf(stderr, "  racer %d: %s\n", i,
+					    r[i].msg);
+			}
+			else if (r[i].rc == ST_E_EXISTS &&
+			    strstr(r[i].msg, want1) != NULL)
+				late++;
+			else if (r[i].rc != ST_E_EXISTS ||
+			    strstr(r[i].msg, want2) == NULL) {
+				fprintf(stderr, "  racer %d: %d %s\n", i,
+				    r[i].rc, r[i].msg);
+				won = 100;
+			}
+		}
+		ASSERT_TRUE(won <= 1);
+		ASSERT_INT_EQ(label_objects(labels[l], &n), 0);
+		ASSERT_INT_EQ(n, 2 * (CK_ULONG)won);
+		if (lsoft == 0)
+			ASSERT_INT_EQ(won, 1);
+	}
+	if (getenv("TH_VERBOSE") != NULL)
+		fprintf(stderr, "  %d racers lost after generating, %d failed "
+		    "in SoftHSM\n", late, soft);
+}
+
 int
 main(void)
 {
@@ -1475,6 +1846,10 @@ main(void)
 	RUN(test_fork);
 	RUN(test_token_init);
 	RUN(test_refs);
+	RUN(test_label_check);
+	RUN(test_dry_checks);
+	RUN(test_label_rival);
+	RUN(test_label_race);
 	hsm_key_free(KEC);
 	hsm_key_free(K384);
 	hsm_key_free(KRSA);

@@ -123,6 +123,75 @@ check_eq "bad --range: no DIR" "$(ls -A "$P" | grep -c bad)" 0
 check_exit "no DIR: usage" 2 "$STICA" init
 check_exit "help" 0 "$STICA" help init
 
+# --- the ceremonies are in the deployment's audit log (issue 4, item 5) ---------
+PY=/usr/bin/python3
+check "audit export" "$STICA" audit export --config "$D/stica.yaml"
+cp "$T_TMP/out" "$T_TMP/audit.jsonl"
+check "audit verify" "$STICA" audit verify --config "$D/stica.yaml"
+# Independently of stica: the events in order, each ceremony-end's output
+# digests equal to sha256sum of the files init renamed into DIR.
+cat >"$T_TMP/audit.py" <<'PYEOF'
+import hashlib, json, os, sys
+d, path = sys.argv[1], sys.argv[2]
+lines = [json.loads(l) for l in open(path)]
+ev = [o["event"] for o in lines]
+assert ev[0] == "init", ev
+assert lines[0]["dir"] == d and lines[0]["token"] == "stica-dev"
+ends = [o for o in lines if o["event"] == "ceremony-end"]
+assert [o["ceremony"] for o in ends] == ["root", "intermediate"], ends
+steps = [o for o in lines if o["event"] == "ceremony-step"]
+assert any("generate key pair" in o["action"] for o in steps), steps
+for o in ends:
+    assert o["result"] == "complete", o
+    for k in ("public-key", "certificate"):
+        name = os.path.basename(o[k]["path"])
+        got = hashlib.sha256(open(os.path.join(d, name), "rb").read())
+        assert got.hexdigest() == o[k]["sha256"], (name, o)
+for c in ("root", "intermediate"):
+    n = [o["step"] for o in steps if o["ceremony"] == c]
+    assert len(n) >= 4 and n == list(range(1, len(n) + 1)), n
+print("ok", len(lines))
+PYEOF
+check "init, root and CA ceremonies audited (python)" $PY "$T_TMP/audit.py" \
+    "$D" "$T_TMP/audit.jsonl"
+# stica ceremony --config appends to the same log; a failing one says so.
+cat >"$T_TMP/k.yaml" <<KEOF
+ceremony-type: key-only
+pkcs11:
+  module: /usr/lib/softhsm/libsofthsm2.so
+  token: "pkcs11:token=stica-dev;pin-source=file:$D/pin"
+  softhsm2-conf: $D/softhsm2.conf
+key:
+  label: audited-key
+outputs:
+  public-key: $T_TMP/audited.pub.pem
+KEOF
+check "key-only ceremony with --config" "$STICA" ceremony --config \
+    "$D/stica.yaml" "$T_TMP/k.yaml"
+check "audit export after it" "$STICA" audit export --config "$D/stica.yaml"
+check_eq "its end line: complete, the output's digest" \
+    "$(tail -n 1 "$T_TMP/out" | $PY -c 'import json,sys; o=json.load(sys.stdin); print(o["event"], o["ceremony"], o["result"], o["public-key"]["sha256"])')" \
+    "ceremony-end key-only complete $(sha256sum <"$T_TMP/audited.pub.pem" | cut -d' ' -f1)"
+rm -f "$T_TMP/audited.pub.pem"
+check_exit "the same label again fails" 2 "$STICA" ceremony --config \
+    "$D/stica.yaml" "$T_TMP/k.yaml"
+check "audit export after the failure" "$STICA" audit export --config \
+    "$D/stica.yaml"
+check_grep "the failure is audited" \
+    '"event":"ceremony-end".*"result":"failed"' "$T_TMP/out"
+cp "$T_TMP/out" "$T_TMP/audit2.jsonl"
+check "audit verify after both" "$STICA" audit verify --config "$D/stica.yaml"
+check "a dry run with --config" "$STICA" ceremony --dry-run --config \
+    "$D/stica.yaml" "$T_TMP/k.yaml"
+"$STICA" audit export --config "$D/stica.yaml" >"$T_TMP/audit3.jsonl"
+check "a dry run writes no audit line" cmp "$T_TMP/audit2.jsonl" \
+    "$T_TMP/audit3.jsonl"
+sed 's/audited-key/unaudited-key/; s/audited.pub.pem/unaudited.pub.pem/' \
+    "$T_TMP/k.yaml" >"$T_TMP/k2.yaml"
+check "a ceremony without --config" "$STICA" ceremony "$T_TMP/k2.yaml"
+check_grep "... says it is not in an audit log" \
+    "not recorded in a store's audit log" "$T_TMP/out"
+
 # --- failing inits leave nothing ----------------------------------------------
 check_exit "missing module refused" 2 "$STICA" init "$P/nomod" \
     --module /nonexistent/libsofthsm2.so
