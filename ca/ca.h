@@ -289,6 +289,13 @@ struct ca_ceremony;
 struct ca_ceremony_opts {
 	bool		 dry_run;	/* validate and plan; no token access */
 	const char	*softhsm2_conf;	/* overrides the file's, or NULL */
+	/*
+	 * The deployment's store, or NULL: each step is appended to its
+	 * audit log ("ceremony-step") before it is taken, and the outcome
+	 * after ("ceremony-end"); a line that cannot be written stops the
+	 * ceremony (docs/ceremony.md, "Audit").
+	 */
+	struct store	*audit;
 };
 
 /*
@@ -525,9 +532,12 @@ void	ca_issue_result_clear(struct ca_issue_result *);
  * every CA above it, RFC 9060 section 4), build it, lint it, record the
  * intent with its TBS, sign it in the HSM, check that the signed TBS is
  * the linted one and commit it with its audit line; only then is *out
- * filled.  With a request key already valid or revoked in the store, the
- * recorded certificate is returned (out->existing); a pending one (an
- * interrupted attempt) is aborted and the request issued anew.
+ * filled.  With a request key the store already holds for the same
+ * request (key, TNAuthList, issuer, profile, requester), the recorded
+ * valid certificate is returned (out->existing); a different request, or
+ * a revoked certificate, under that key is ST_E_EXISTS; a pending intent
+ * of a dead run (an interrupted attempt) is aborted and the request
+ * issued anew, one of a live run is ST_E_EXISTS (docs/store.md, "Runs").
  * Refusals are audited and returned as ST_E_REFUSED (policy), ST_E_SCOPE,
  * ST_E_BADCSR or ST_E_LINT, with e naming the rule or the escaping entry.
  */

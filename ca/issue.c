@@ -10,13 +10,20 @@
  * serial: the serial and the TBS are in the store before the HSM is
  * asked, a failure after that aborts the intent (retiring its serial),
  * and an intent a crash left pending is aborted when its request key
- * comes back.
+ * comes back, once its run's lock shows that the process that reserved
+ * it is dead (a live run's intent is left alone).
+ *
+ * A request key names one request (RFC 8555 section 7.4's finalize
+ * retried, a batch rerun): the same request again gets the certificate
+ * issued for it; another request under the key, or any request once
+ * that certificate is revoked, is refused with ST_E_EXISTS and audited.
  *
  * ca_issue is a batch of one; ca_issue_batch does each phase for many
  * requests at once: one transaction to reserve them all, signatures on
  * several threads, one transaction to commit them all.
  */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +75,14 @@ struct job {
 	unsigned char			*der;	/* OPENSSL_malloc */
 	int				 der_len;
 	char				*pem;	/* of der, malloc'd */
+	unsigned char			*spki;	/* the key's SPKI DER */
+	int				 spki_len;
+	uint8_t				 fp[STORE_REQUEST_FP_LEN];
+	bool				 has_fp;	/* fp is filled */
+	bool				 conflict;	/* refused under its
+							 * request key: audit */
+	bool				 audited;	/* its refuse line is
+							 * written */
 };
 
 static void
@@ -85,6 +100,7 @@ job_clear(struct job *j)
 	OPENSSL_free(j->tbs);
 	OPENSSL_free(j->der);
 	free(j->pem);
+	OPENSSL_free(j->spki);
 }
 
 /* Record a failure of j (its first one wins). */
@@ -208,10 +224,17 @@ refusal_fields(const struct job *j)
 	return o;
 }
 
+/* Is j refused for what it asked, and its refuse line not yet written? */
+static bool
+to_audit(const struct job *j)
+{
+	return !j->audited && (refusal(j->rc) || (j->conflict && j->rc != 0));
+}
+
 /*
- * One refuse line per refused job of v[0..n), in their order, all in one
- * transaction (store_audit_append_many): a batch of refusals costs one
- * commit, not one each.
+ * One refuse line per refused job of v[0..n) not yet audited, in their
+ * order, all in one transaction (store_audit_append_many): a batch of
+ * refusals costs one commit, not one each.
  */
 static int
 audit_refusals(struct store *s, struct job **v, size_t n, struct st_err *e)
@@ -222,7 +245,7 @@ audit_refusals(struct store *s, struct job **v, size_t n, struct st_err *e)
 	int			 rc = ST_E_INTERNAL;
 
 	for (i = 0; i < n; i++)
-		if (refusal(v[i]->rc))
+		if (to_audit(v[i]))
 			m++;
 	if (m == 0)
 		return 0;
@@ -231,7 +254,7 @@ audit_refusals(struct store *s, struct job **v, size_t n, struct st_err *e)
 		goto out;
 	}
 	for (i = 0, m = 0; i < n; i++) {
-		if (!refusal(v[i]->rc))
+		if (!to_audit(v[i]))
 			continue;
 		r[m].event = "refuse";
 		if ((r[m++].fields = refusal_fields(v[i])) == NULL) {
@@ -242,6 +265,10 @@ audit_refusals(struct store *s, struct job **v, size_t n, struct st_err *e)
 	st_err_clear(&ae);
 	if ((rc = store_audit_append_many(s, r, m, &ae)) != 0)
 		st_err_set(e, rc, "%s", st_err_str(&ae, rc));
+	else
+		for (i = 0; i < n; i++)
+			if (to_audit(v[i]))
+				v[i]->audited = true;
 out:
 	for (i = 0; r != NULL && i < m; i++)
 		json_decref(r[i].fields);
@@ -259,6 +286,8 @@ job_specs(struct job *j)
 	char			 buf[SPEC_MAX];
 	size_t			 i;
 
+	if (j->specs != NULL)
+		return 0;
 	if ((j->specs = calloc(l->n, sizeof(*j->specs))) == NULL)
 		return ST_E_NOMEM;
 	for (i = 0; i < l->n; i++) {
@@ -268,6 +297,118 @@ job_specs(struct job *j)
 		j->nspecs = i + 1;
 	}
 	return 0;
+}
+
+/* The request's subject key, judged (ca_csr_load, ca_spki_load), once. */
+static int
+job_key(struct job *j)
+{
+	const struct ca_issue_req	*r = j->req;
+
+	if (j->key.xpk != NULL)
+		return 0;
+	if (r->csr != NULL)
+		return ca_csr_load(r->csr, r->csr_len, &j->key, j->e);
+	if (r->spki != NULL)
+		return ca_spki_load(r->spki, r->spki_len, &j->key, j->e);
+	return st_err_set(j->e, ST_E_USAGE, "request: a CSR or a public key is "
+	    "required");
+}
+
+/* The requested TNAuthList's DER (RFC 8226 section 9), once. */
+static int
+job_tnauth(struct job *j)
+{
+	if (j->tnauth != NULL)
+		return 0;
+	return ca_tnauth_encode(j->req->tnauth, &j->tnauth, &j->tnauth_len,
+	    j->e);
+}
+
+/*
+ * The subject key's SubjectPublicKeyInfo DER, once: the bytes the
+ * certificate carries (ca_spki_copy copies the fields, i2d encodes them
+ * the same way in both).
+ */
+static int
+job_spki(struct job *j)
+{
+	if (j->spki != NULL)
+		return 0;
+	if ((j->spki_len = i2d_X509_PUBKEY(j->key.xpk, &j->spki)) <= 0) {
+		j->spki = NULL;
+		return st_err_ossl(j->e, ST_E_CRYPTO, "request: encoding the "
+		    "subject public key");
+	}
+	return 0;
+}
+
+/* Append a length-prefixed field to a fingerprint's input. */
+static void
+fp_field(EVP_MD_CTX *m, const void *p, size_t len, int *ok)
+{
+	unsigned char	l[4];
+
+	l[0] = (unsigned char)(len >> 24);
+	l[1] = (unsigned char)(len >> 16);
+	l[2] = (unsigned char)(len >> 8);
+	l[3] = (unsigned char)len;
+	if (*ok && (EVP_DigestUpdate(m, l, sizeof(l)) != 1 ||
+	    (len > 0 && EVP_DigestUpdate(m, p, len) != 1)))
+		*ok = 0;
+}
+
+/*
+ * The request's fingerprint, recorded with the intent under its request
+ * key (store_intent.request_fp): SHA-256 over a version label and, each
+ * with its length, the subject key's SPKI DER, the requested TNAuthList's
+ * DER, the CA flag, the requester's kind and the account ({account}, as
+ * the subject templates see it).  The issuer and profile are not in it:
+ * the row records them, and a request that does not pin them leaves them
+ * to the policy, which chose them for this very request.  Nor is how the
+ * key came (a CSR or a bare key), the proof, or a notAfter cap: the same
+ * key for the same numbers is the same request.
+ */
+static int
+job_fp(struct job *j)
+{
+	const struct ca_issue_req	*r = j->req;
+	static const char		 label[] = "stica request fp 1";
+	EVP_MD_CTX			*m = NULL;
+	const char			*acct, *who;
+	unsigned char			 ca = r->ca ? 1 : 0;
+	unsigned int			 len = 0;
+	int				 ok = 1, rc = ST_E_INTERNAL;
+
+	if (j->has_fp)
+		return 0;
+	if ((rc = job_key(j)) != 0 || (rc = job_tnauth(j)) != 0 ||
+	    (rc = job_spki(j)) != 0)
+		goto out;
+	acct = r->account != NULL ? r->account :
+	    r->requester == POL_REQ_OPERATOR ? "operator" : "";
+	who = r->requester == POL_REQ_OPERATOR ? "operator" : "account";
+	if ((m = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(m, EVP_sha256(), NULL) != 1) {
+		rc = st_err_ossl(j->e, ST_E_CRYPTO, "request fingerprint");
+		goto out;
+	}
+	fp_field(m, label, sizeof(label) - 1, &ok);
+	fp_field(m, j->spki, (size_t)j->spki_len, &ok);
+	fp_field(m, j->tnauth, j->tnauth_len, &ok);
+	fp_field(m, &ca, 1, &ok);
+	fp_field(m, who, strlen(who), &ok);
+	fp_field(m, acct, strlen(acct), &ok);
+	if (!ok || EVP_DigestFinal_ex(m, j->fp, &len) != 1 ||
+	    len != sizeof(j->fp)) {
+		rc = st_err_ossl(j->e, ST_E_CRYPTO, "request fingerprint");
+		goto out;
+	}
+	j->has_fp = true;
+	rc = 0;
+out:
+	EVP_MD_CTX_free(m);
+	return rc;
 }
 
 /*
@@ -341,6 +482,19 @@ job_validity(struct job *j, int64_t now, struct st_err *e)
 	if (na <= now || na <= nb) {
 		st_time_format(nb, t1, sizeof(t1));
 		st_time_format(na, t2, sizeof(t2));
+		if (j->is->not_after <= now) {
+			st_time_format(j->is->not_after, t2, sizeof(t2));
+			return st_err_set(e, ST_E_REFUSED, "validity: issuer "
+			    "'%s' expired at %s: its certificate must be "
+			    "renewed before it can issue", j->is->name, t2);
+		}
+		if (j->req->not_after_cap > 0 &&
+		    j->req->not_after_cap <= now) {
+			st_time_format(j->req->not_after_cap, t2, sizeof(t2));
+			return st_err_set(e, ST_E_REFUSED, "validity: the "
+			    "request's limit (authority token expiry or "
+			    "--not-after) %s has passed", t2);
+		}
 		return st_err_set(e, ST_E_REFUSED, "validity: nothing is left "
 		    "(notBefore %s, notAfter %s after the issuer's and the "
 		    "token's limits)", t1, t2);
@@ -367,22 +521,16 @@ job_judge(struct ca_engine *g, struct job *j, int64_t now)
 		    "TNAuthList (RFC 8226 section 9: SIZE (1..MAX))"));
 	if ((rc = job_specs(j)) != 0)
 		return job_fail(j, rc);
-	if (r->csr != NULL)
-		rc = ca_csr_load(r->csr, r->csr_len, &j->key, e);
-	else if (r->spki != NULL)
-		rc = ca_spki_load(r->spki, r->spki_len, &j->key, e);
-	else
-		rc = st_err_set(e, ST_E_USAGE, "request: a CSR or a public key "
-		    "is required");
-	if (rc != 0)
+	if ((rc = job_key(j)) != 0)
 		return job_fail(j, rc);
 	if (j->key.csr_bc && j->key.csr_ca != r->ca)
 		return job_fail(j, st_err_set(e, ST_E_BADCSR, "CSR: "
 		    "basicConstraints cA is %s but %s certificate was asked "
 		    "for (RFC 9448 section 6 step 9)", j->key.csr_ca ? "TRUE" :
 		    "FALSE", r->ca ? "a CA" : "an end-entity"));
-	if ((rc = ca_tnauth_encode(r->tnauth, &j->tnauth, &j->tnauth_len,
-	    e)) != 0)
+	if ((rc = job_tnauth(j)) != 0)
+		return job_fail(j, rc);
+	if (r->request_key != NULL && (rc = job_fp(j)) != 0)
 		return job_fail(j, rc);
 	if (r->not_after_cap > 0 && r->not_after_cap <= now)
 		return job_fail(j, st_err_set(e, ST_E_REFUSED, "request: the "
@@ -469,7 +617,7 @@ render(const struct job *j, const char *what, const char *tmpl,
     const char *serial_hex, char *buf, size_t bufsz, struct st_err *e)
 {
 	const char	*s, *end, *v;
-	size_t		 off = 0, vl;
+	size_t		 off = 0, vl, i;
 
 	for (s = tmpl; *s != '\0'; s++) {
 		if (*s == '{' && (end = strchr(s + 1, '}')) != NULL) {
@@ -480,6 +628,16 @@ render(const struct job *j, const char *what, const char *tmpl,
 				    "this request", j->dec.profile->name, what,
 				    (int)(end - s + 1), s);
 			vl = strlen(v);
+			for (i = 0; i < vl; i++)
+				if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+					return st_err_set(e, ST_E_REFUSED,
+					    "profile '%s': %s: the value of "
+					    "%.*s has control character 0x%02x "
+					    "(RFC 5280 section 4.1.2.6: names "
+					    "are for people to read)",
+					    j->dec.profile->name, what,
+					    (int)(end - s + 1), s,
+					    (unsigned char)v[i]);
 			s = end;
 		} else {
 			v = s;
@@ -504,14 +662,15 @@ build_subject(struct job *j, const char *serial_hex, struct st_err *e)
 	X509_NAME			*n;
 	char				 val[256], *txt = NULL, *nt;
 	size_t				 i, tl = 0, add;
+	int				 rc;
 
 	if ((n = X509_get_subject_name(j->x)) == NULL)
 		return ST_E_INTERNAL;
 	for (i = 0; i < pr->nsubject; i++) {
-		if (render(j, pr->subject[i].name, pr->subject[i].value,
-		    serial_hex, val, sizeof(val), e) != 0) {
+		if ((rc = render(j, pr->subject[i].name, pr->subject[i].value,
+		    serial_hex, val, sizeof(val), e)) != 0) {
 			free(txt);
-			return ST_E_POLICY;
+			return rc;
 		}
 		if (!X509_NAME_add_entry_by_txt(n, pr->subject[i].name,
 		    MBSTRING_UTF8, (const unsigned char *)val, -1, -1, 0)) {
@@ -758,82 +917,420 @@ result_take(struct job *j)
 	return 0;
 }
 
-/* Why lookup_existing aborts a pending row. */
+/* ------------------------------------------------------------------ */
+/* What the store holds under a request key                           */
+
+/* What a recorded certificate says, from its TBS. */
+struct tbs_facts {
+	const uint8_t	*spki;		/* the SubjectPublicKeyInfo TLV */
+	size_t		 spki_len;
+	const uint8_t	*tnauth;	/* the TNAuthList extension's value,
+					 * or NULL */
+	size_t		 tnauth_len;
+	bool		 ca;		/* basicConstraints cA */
+};
+
+/* One TLV of [*p, end): tag, class and body; *p moves past it. */
+static int
+tlv_next(const unsigned char **p, const unsigned char *end, int *tag,
+    int *cls, const unsigned char **body, long *len)
+{
+	const unsigned char	*q = *p;
+	int			 r;
+
+	if (q >= end)
+		return -1;
+	r = ASN1_get_object(&q, len, tag, cls, (long)(end - q));
+	/* 0x80: an error; 0x21: constructed, indefinite length (BER). */
+	if ((r & 0x80) != 0 || r == 0x21)
+		return -1;
+	*body = q;
+	*p = q + *len;
+	return 0;
+}
+
+/*
+ * BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, ... } (RFC
+ * 5280 section 4.2.1.9): is cA TRUE?
+ */
+static bool
+bc_is_ca(const unsigned char *p, long len)
+{
+	const unsigned char	*end = p + len, *b, *v;
+	long			 bl, vl;
+	int			 tag, cls;
+
+	if (tlv_next(&p, end, &tag, &cls, &b, &bl) != 0 ||
+	    tag != V_ASN1_SEQUENCE || bl == 0)
+		return false;
+	return tlv_next(&b, b + bl, &tag, &cls, &v, &vl) == 0 &&
+	    tag == V_ASN1_BOOLEAN && vl == 1 && v[0] != 0;
+}
+
+/*
+ * The subject key, TNAuthList and cA of a recorded TBSCertificate (RFC
+ * 5280 section 4.1), walked with ASN1_get_object as ca_signed_tbs_check
+ * walks a certificate: the bytes are stica's own, linted before they
+ * were recorded, and decoding them (d2i_X509 decodes the key too) would
+ * cost more than the whole comparison.  -1 when they cannot be walked.
+ */
+static int
+tbs_facts_get(const uint8_t *tbs, size_t len, struct tbs_facts *f)
+{
+	/* 1.3.6.1.5.5.7.1.26 (RFC 8226 section 9), 2.5.29.19 */
+	static const unsigned char oid_tnauth[] = { 0x2b, 0x06, 0x01, 0x05,
+		0x05, 0x07, 0x01, 0x1a };
+	static const unsigned char oid_bc[] = { 0x55, 0x1d, 0x13 };
+	const unsigned char	*p = tbs, *end, *b, *start, *xs, *xe, *x, *xend;
+	const unsigned char	*oid, *val;
+	long			 l, ol, vl;
+	int			 tag, cls, i;
+
+	memset(f, 0, sizeof(*f));
+	if (tlv_next(&p, tbs + len, &tag, &cls, &b, &l) != 0 ||
+	    tag != V_ASN1_SEQUENCE || cls != V_ASN1_UNIVERSAL)
+		return -1;
+	p = b;
+	end = b + l;
+	/* version [0] EXPLICIT, DEFAULT v1 */
+	start = p;
+	if (tlv_next(&p, end, &tag, &cls, &b, &l) != 0)
+		return -1;
+	if (cls != V_ASN1_CONTEXT_SPECIFIC || tag != 0)
+		p = start;
+	/* serialNumber, signature, issuer, validity, subject */
+	for (i = 0; i < 5; i++)
+		if (tlv_next(&p, end, &tag, &cls, &b, &l) != 0)
+			return -1;
+	start = p;
+	if (tlv_next(&p, end, &tag, &cls, &b, &l) != 0 ||
+	    tag != V_ASN1_SEQUENCE)
+		return -1;
+	f->spki = start;
+	f->spki_len = (size_t)(p - start);
+	while (p < end) {
+		if (tlv_next(&p, end, &tag, &cls, &b, &l) != 0)
+			return -1;
+		if (cls != V_ASN1_CONTEXT_SPECIFIC || tag != 3)
+			continue;
+		/* extensions [3] EXPLICIT SEQUENCE OF Extension */
+		if (tlv_next(&b, b + l, &tag, &cls, &xs, &l) != 0 ||
+		    tag != V_ASN1_SEQUENCE)
+			return -1;
+		for (xe = xs + l; xs < xe;) {
+			if (tlv_next(&xs, xe, &tag, &cls, &x, &l) != 0 ||
+			    tag != V_ASN1_SEQUENCE)
+				return -1;
+			xend = x + l;
+			/* extnID, critical DEFAULT FALSE, extnValue */
+			if (tlv_next(&x, xend, &tag, &cls, &oid, &ol) != 0 ||
+			    tag != V_ASN1_OBJECT ||
+			    tlv_next(&x, xend, &tag, &cls, &val, &vl) != 0 ||
+			    (tag == V_ASN1_BOOLEAN && tlv_next(&x, xend, &tag,
+			    &cls, &val, &vl) != 0) ||
+			    tag != V_ASN1_OCTET_STRING)
+				return -1;
+			if (ol == (long)sizeof(oid_tnauth) &&
+			    memcmp(oid, oid_tnauth, sizeof(oid_tnauth)) == 0) {
+				f->tnauth = val;
+				f->tnauth_len = (size_t)vl;
+			} else if (ol == (long)sizeof(oid_bc) &&
+			    memcmp(oid, oid_bc, sizeof(oid_bc)) == 0)
+				f->ca = bc_is_ca(val, vl);
+		}
+	}
+	return 0;
+}
+
+/* The SPECs of l, space-separated, cut to fit buf. */
+static void
+specs_text(const struct ca_tnauth *l, char *buf, size_t bufsz)
+{
+	char	spec[SPEC_MAX];
+	size_t	i, off = 0, sl;
+
+	buf[0] = '\0';
+	for (i = 0; l != NULL && i < l->n; i++) {
+		ca_tn_entry_format(&l->v[i], spec, sizeof(spec));
+		sl = strlen(spec);
+		if (off + sl + 1 + 4 >= bufsz) {
+			snprintf(buf + off, bufsz - off, "%s...", i > 0 ? " " :
+			    "");
+			return;
+		}
+		off += (size_t)snprintf(buf + off, bufsz - off, "%s%s",
+		    i > 0 ? " " : "", spec);
+	}
+}
+
+/*
+ * Is j the request recorded in c, a valid or revoked row under j's
+ * request key?  0 when it is; 1 with why saying what differs; or the
+ * failure of reading j's key (which then fails j).  Compared with what
+ * the row holds: the certificate's subject key (its SPKI, byte for
+ * byte), its TNAuthList and its cA; the issuer and the profile when j
+ * pins them; and, for rows since schema version 3, the request
+ * fingerprint (job_fp), which adds the requester and the account.  A row
+ * without one is judged on the rest: its account cannot be told.
+ */
+static int
+same_request(struct job *j, const struct store_cert *c, char *why,
+    size_t whysz)
+{
+	const struct ca_issue_req	*r = j->req;
+	struct ca_tnauth		*l = NULL;
+	struct tbs_facts		 f;
+	char				 asked[100], had[100];
+	int				 rc;
+
+	if ((rc = job_key(j)) != 0 || (rc = job_tnauth(j)) != 0 ||
+	    (rc = job_spki(j)) != 0)
+		return rc;
+	if (c->tbs == NULL || tbs_facts_get(c->tbs, c->tbs_len, &f) != 0) {
+		snprintf(why, whysz, "its recorded certificate cannot be read");
+		return 1;
+	}
+	if ((size_t)j->spki_len != f.spki_len ||
+	    memcmp(j->spki, f.spki, f.spki_len) != 0) {
+		snprintf(why, whysz, "its subject public key differs");
+		return 1;
+	}
+	if (f.tnauth == NULL || f.tnauth_len != j->tnauth_len ||
+	    memcmp(f.tnauth, j->tnauth, j->tnauth_len) != 0) {
+		specs_text(r->tnauth, asked, sizeof(asked));
+		if (f.tnauth == NULL || ca_tnauth_decode(f.tnauth,
+		    f.tnauth_len, &l, NULL) != 0)
+			snprintf(had, sizeof(had), "none");
+		else
+			specs_text(l, had, sizeof(had));
+		ca_tnauth_free(l);
+		snprintf(why, whysz, "TNAuthList %s asked for, %s recorded",
+		    asked, had);
+		return 1;
+	}
+	if (r->ca != f.ca) {
+		snprintf(why, whysz, "%s certificate asked for, %s recorded",
+		    r->ca ? "a CA" : "an end-entity", f.ca ? "a CA one" :
+		    "an end-entity one");
+		return 1;
+	}
+	if (r->issuer != NULL && strcmp(r->issuer, c->issuer) != 0) {
+		snprintf(why, whysz, "issuer '%s' asked for, '%s' recorded",
+		    r->issuer, c->issuer);
+		return 1;
+	}
+	if (r->profile != NULL && strcmp(r->profile, c->profile) != 0) {
+		snprintf(why, whysz, "profile '%s' asked for, '%s' recorded",
+		    r->profile, c->profile);
+		return 1;
+	}
+	if (c->request_fp != NULL) {
+		if ((rc = job_fp(j)) != 0)
+			return rc;
+		if (memcmp(j->fp, c->request_fp, STORE_REQUEST_FP_LEN) != 0) {
+			snprintf(why, whysz, "its requester or account "
+			    "differs");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void	conflict_fail(struct job *, const char *, ...) ST_PRINTF(2, 3);
+
+/*
+ * Refuse j for what its request key holds (ST_E_EXISTS: RFC 7807's 409
+ * Conflict), with a refuse line as for the policy's refusals.
+ */
+static void
+conflict_fail(struct job *j, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	st_err_vset(j->e, ST_E_EXISTS, fmt, ap);
+	va_end(ap);
+	j->conflict = true;
+	job_fail(j, ST_E_EXISTS);
+}
+
+/* Why held_resolve aborts a pending row: its run is over. */
 #define INTERRUPTED \
 	"an interrupted attempt under the same request key; issued anew"
 
+static void
+interrupted(const char *run, long pid, char *buf, size_t bufsz)
+{
+	if (run == NULL)
+		snprintf(buf, bufsz, "%s", INTERRUPTED);
+	else if (pid > 0)
+		snprintf(buf, bufsz, "an interrupted attempt under the same "
+		    "request key (run %.32s of pid %ld is no longer running); "
+		    "issued anew", run, pid);
+	else
+		snprintf(buf, bufsz, "an interrupted attempt under the same "
+		    "request key (run %.32s is no longer running); issued "
+		    "anew", run);
+}
+
 /*
- * Requests that carry a key the store knows: a valid or revoked row is
- * the answer (RFC 8555 finalize retried, a batch restarted); a pending
- * row is an attempt a crash interrupted, aborted here so that the request
- * is issued anew under the same key.  All keys are looked up in one read
- * transaction, and the interrupted attempts aborted in one write
- * transaction (one by one if another process changed one of them
- * meanwhile).  Returns 0 or a store failure.
+ * Decide the open jobs of v[0..n) whose request key the store holds,
+ * looked up in one read transaction:
+ *  - a valid row: the same request (same_request) gets its certificate
+ *    (res->existing); another request is refused (ST_E_EXISTS, audited);
+ *  - a revoked row: refused, whatever the request (the key is spent);
+ *  - a pending row of a run that is alive (store_run_alive: its lock is
+ *    held): that job fails with ST_E_EXISTS, "in progress in another
+ *    run", and the intent is left alone, for its run to commit;
+ *  - a pending row of a run that is over, or of none (recorded before
+ *    schema version 3): an attempt its process left when it died.  It is
+ *    aborted (audited) and the job goes on, to be issued anew.
+ * The aborts are one write transaction per run (one by one if another
+ * process changed one of the rows meanwhile; a row no longer pending is
+ * then left to the reservation, which finds what holds the key).  locked:
+ * the caller holds the engine's store lock.  *changed counts the jobs
+ * decided and the rows aborted.  Returns 0 or a store failure.
  */
 static int
-lookup_existing(struct ca_engine *g, struct store *s, struct job **v,
-    size_t n, struct st_err *e)
+held_resolve(struct ca_engine *g, struct store *s, struct job **v, size_t n,
+    bool locked, size_t *changed, struct st_err *e)
 {
 	struct store_cert	**c = NULL;
-	const char		**keys = NULL;
+	const char		**keys = NULL, **runs = NULL, *last = NULL;
 	struct store_ref	 *refs = NULL;
 	struct job		**w = NULL;
 	struct st_err		  se;
-	size_t			  i, m = 0;
-	int			  rc = ST_E_INTERNAL, x;
+	char			  why[300], hex[2 * STORE_SERIAL_MAX + 1];
+	char			  reason[200], t[32];
+	const char		 *rn;
+	long			 *pids = NULL, pid = 0;
+	size_t			  i, k, x, m = 0, sz = n > 0 ? n : 1;
+	int			  rc = ST_E_INTERNAL, alive = 0, y;
 
-	if ((c = calloc(n > 0 ? n : 1, sizeof(*c))) == NULL ||
-	    (keys = calloc(n > 0 ? n : 1, sizeof(*keys))) == NULL ||
-	    (refs = calloc(n > 0 ? n : 1, sizeof(*refs))) == NULL ||
-	    (w = calloc(n > 0 ? n : 1, sizeof(*w))) == NULL) {
+	*changed = 0;
+	if ((c = calloc(sz, sizeof(*c))) == NULL ||
+	    (keys = calloc(sz, sizeof(*keys))) == NULL ||
+	    (runs = calloc(sz, sizeof(*runs))) == NULL ||
+	    (pids = calloc(sz, sizeof(*pids))) == NULL ||
+	    (refs = calloc(sz, sizeof(*refs))) == NULL ||
+	    (w = calloc(sz, sizeof(*w))) == NULL) {
 		rc = ST_E_NOMEM;
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		keys[i] = v[i]->rc == 0 ? v[i]->req->request_key : NULL;
+		keys[i] = v[i]->rc == 0 && !v[i]->done &&
+		    v[i]->req->tnauth != NULL && v[i]->req->tnauth->n > 0 ?
+		    v[i]->req->request_key : NULL;
 	st_err_clear(&se);
 	if ((rc = store_request_lookup_many(s, keys, n, c, &se)) != 0) {
 		st_err_set(e, rc, "%s", st_err_str(&se, rc));
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		struct job *j = v[i];
+		struct job	*j = v[i];
+		const char	*key = j->req->request_key;
 
 		if (c[i] == NULL)
 			continue;
+		ca_serial_hex(c[i]->serial, c[i]->serial_len, hex);
 		if (c[i]->status == STORE_VALID ||
 		    c[i]->status == STORE_REVOKED) {
-			if ((rc = result_fill(g, j->res, c[i]->issuer,
+			(*changed)++;
+			if ((y = job_specs(j)) != 0) {
+				job_fail(j, y);
+				continue;
+			}
+			if (c[i]->status == STORE_REVOKED) {
+				st_time_format(c[i]->revoked_at, t, sizeof(t));
+				rn = store_reason_name(c[i]->reason);
+				conflict_fail(j, "request key '%s': its "
+				    "certificate, serial %s of issuer '%s', "
+				    "was revoked (%s) on %s; a new request "
+				    "needs a new request key", key, hex,
+				    c[i]->issuer, rn != NULL ? rn : "?", t);
+				continue;
+			}
+			if ((y = same_request(j, c[i], why, sizeof(why))) < 0)
+				job_fail(j, y);
+			else if (y == 1)
+				conflict_fail(j, "request key '%s' was used "
+				    "for another request (serial %s of issuer "
+				    "'%s'): %s; a different request needs a "
+				    "new request key", key, hex, c[i]->issuer,
+				    why);
+			else if ((rc = result_fill(g, j->res, c[i]->issuer,
 			    c[i]->profile, c[i]->serial, c[i]->serial_len,
 			    c[i]->der, c[i]->der_len, c[i]->not_before,
 			    c[i]->not_after)) != 0)
 				goto out;
-			j->res->existing = true;
-			j->done = true;
-		} else if (c[i]->status == STORE_PENDING) {
-			refs[m].issuer = c[i]->issuer;
-			refs[m].serial = c[i]->serial;
-			refs[m].serial_len = c[i]->serial_len;
-			w[m++] = j;
+			else {
+				j->res->existing = true;
+				j->done = true;
+			}
+			continue;
 		}
+		if (c[i]->status != STORE_PENDING)
+			continue;
+		if (c[i]->run != NULL) {
+			if (last == NULL || strcmp(last, c[i]->run) != 0) {
+				st_err_clear(&se);
+				pid = 0;
+				if ((alive = store_run_alive(s, c[i]->run, &pid,
+				    &se)) < 0) {
+					rc = st_err_set(e, alive, "%s",
+					    st_err_str(&se, alive));
+					goto out;
+				}
+				last = c[i]->run;
+			}
+			if (alive) {
+				(*changed)++;
+				job_fail(j, st_err_set(j->e, ST_E_EXISTS,
+				    "request key '%s' is in progress in "
+				    "another run (pid %ld, run %s): serial %s "
+				    "of issuer '%s' is reserved and not yet "
+				    "committed; retry once that run has "
+				    "finished", key, pid, c[i]->run, hex,
+				    c[i]->issuer));
+				continue;
+			}
+		}
+		refs[m].issuer = c[i]->issuer;
+		refs[m].serial = c[i]->serial;
+		refs[m].serial_len = c[i]->serial_len;
+		runs[m] = c[i]->run;
+		pids[m] = c[i]->run != NULL ? pid : 0;
+		w[m++] = j;
 	}
-	if (m > 0) {
+	if (m > 0 && !locked)
 		ca_engine_store_lock(g);
+	for (i = 0; i < m; i = k) {
+		for (k = i + 1; k < m && (runs[k] == NULL) == (runs[i] ==
+		    NULL) && (runs[k] == NULL || strcmp(runs[k], runs[i]) ==
+		    0); k++)
+			continue;
+		interrupted(runs[i], pids[i], reason, sizeof(reason));
 		st_err_clear(&se);
-		if (store_issue_abort(s, refs, m, INTERRUPTED, &se) != 0)
-			for (i = 0; i < m; i++)
-				if ((x = store_issue_abort(s, &refs[i], 1,
-				    INTERRUPTED, w[i]->e)) != 0)
-					job_fail(w[i], x);
-		ca_engine_store_unlock(g);
+		if (store_issue_abort(s, &refs[i], k - i, reason, &se) != 0)
+			for (x = i; x < k; x++) {
+				st_err_clear(&se);
+				if ((y = store_issue_abort(s, &refs[x], 1,
+				    reason, &se)) != 0 && infra_error(y))
+					job_fail(w[x], st_err_set(w[x]->e, y,
+					    "%s", st_err_str(&se, y)));
+			}
+		*changed += k - i;
 	}
+	if (m > 0 && !locked)
+		ca_engine_store_unlock(g);
 	rc = 0;
 out:
 	for (i = 0; c != NULL && i < n; i++)
 		store_cert_free(c[i]);
 	free(c);
 	free(keys);
+	free(runs);
+	free(pids);
 	free(refs);
 	free(w);
 	return rc;
@@ -858,23 +1355,28 @@ intent_of(const struct job *j, struct store_intent *it)
 	it->tbs = j->tbs;
 	it->tbs_len = (size_t)j->tbs_len;
 	it->request_key = j->req->request_key;
+	it->request_fp = j->req->request_key != NULL && j->has_fp ? j->fp :
+	    NULL;
 }
 
 /*
  * Record the intents of the built jobs in one transaction, before any
  * signature (anchors.md section 1.3).  A serial collision (one in 2^135)
- * rebuilds that job with a new serial; a request key another process
- * holds fails that job alone.
+ * rebuilds that job with a new serial.  A request key that another
+ * process took since the look-up is decided as the look-up decides
+ * (held_resolve), for every job of the reservation at once: the same
+ * request gets the certificate that process issued, another is refused,
+ * a live run's intent fails that job alone.  The caller holds the
+ * engine's store lock.
  */
 static int
 reserve(struct ca_engine *g, struct store *s, struct job **v, size_t n,
     struct st_err *e)
 {
 	struct store_intent	*it = NULL;
-	struct store_cert	*c = NULL;
 	struct job		**w = NULL;
 	struct st_err		 se;
-	size_t			 i, m, conflict, tries;
+	size_t			 i, m, conflict, tries, changed;
 	int			 rc = ST_E_INTERNAL;
 
 	if ((it = calloc(n > 0 ? n : 1, sizeof(*it))) == NULL ||
@@ -904,21 +1406,17 @@ reserve(struct ca_engine *g, struct store *s, struct job **v, size_t n,
 			st_err_set(e, rc, "%s", st_err_str(&se, rc));
 			goto out;
 		}
-		store_cert_free(c);
-		c = NULL;
+		changed = 0;
 		if (w[conflict]->req->request_key != NULL &&
-		    store_request_lookup(s, w[conflict]->req->request_key, &c,
-		    NULL) == 0 && c->status != STORE_ABORTED)
-			job_fail(w[conflict], st_err_set(w[conflict]->e,
-			    ST_E_EXISTS, "request key '%s' is held by another "
-			    "issuance in progress", w[conflict]->req->request_key));
-		else
+		    (rc = held_resolve(g, s, w, m, true, &changed, e)) != 0)
+			goto out;
+		/* Nothing holds a key: a serial collision. */
+		if (changed == 0)
 			(void)job_build(g, w[conflict]);
 	}
 	rc = st_err_set(e, ST_E_STORE, "reserve: the store keeps refusing the "
 	    "intents");
 out:
-	store_cert_free(c);
 	free(it);
 	free(w);
 	return rc;
@@ -1300,12 +1798,12 @@ run(struct ca_engine *g, struct job **v, size_t n, unsigned threads,
 	struct store	*s = NULL;
 	struct job	**sv = NULL;
 	int64_t		 now = (int64_t)time(NULL);
-	size_t		 i, ns;
+	size_t		 i, ns, changed;
 	int		 rc = ST_E_INTERNAL, arc;
 
 	if ((rc = ca_engine_store_take(g, &s, e)) != 0)
 		goto out;
-	if ((rc = lookup_existing(g, s, v, n, e)) != 0)
+	if ((rc = held_resolve(g, s, v, n, false, &changed, e)) != 0)
 		goto out;
 	if ((sv = calloc(n > 0 ? n : 1, sizeof(*sv))) == NULL) {
 		rc = ST_E_NOMEM;
@@ -1316,8 +1814,10 @@ run(struct ca_engine *g, struct job **v, size_t n, unsigned threads,
 			sv[ns++] = v[i];
 	par_run(g, sv, ns, threads, PH_BUILD, now);
 	ca_engine_store_lock(g);
-	if ((rc = audit_refusals(s, v, n, e)) == 0)
-		rc = reserve(g, s, v, n, e);
+	if ((rc = audit_refusals(s, v, n, e)) == 0 &&
+	    (rc = reserve(g, s, v, n, e)) == 0)
+		/* The requests the reservation found refused. */
+		rc = audit_refusals(s, v, n, e);
 	ca_engine_store_unlock(g);
 	if (rc != 0)
 		goto out;

@@ -9,8 +9,12 @@
  *
  * verify exits 0 ("ok: ...") when the chain is intact, 1 ("no: ...") when
  * a line was edited, cut, reordered or is not an audit line, or when the
- * expected head is absent or different, and 2 on errors.  The database is
- * opened read-only and never created.  The checks live in store/.
+ * expected head is absent or different, and 2 on errors.  Against a store
+ * it also cross-checks the tables with the log (a "no: audit: KIND: ..."
+ * line per certificate or CRL number whose line is missing or differs,
+ * then a summary; exit 1), which catches lines cut from the end; for an
+ * exported file only --expect-head does.  The database is opened
+ * read-only and never created.  The checks live in store/.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,9 +44,30 @@ help_audit(FILE *f)
 	    "the\n"
 	    "SHA-256 of the previous line, so that an edited, deleted or moved "
 	    "line\n"
-	    "is detected.  Lines cut from the end are detected only against "
-	    "a head\n"
-	    "recorded earlier: keep the SEQ:HASH that verify and head print.\n"
+	    "is detected.  Nothing follows the last line, so the chain alone "
+	    "cannot\n"
+	    "show lines cut from the end, nor an edit of the last line.\n"
+	    "\n"
+	    "Against a store (--db, --config), verify also checks the log "
+	    "against the\n"
+	    "store's tables: every valid or revoked certificate has its issue "
+	    "line,\n"
+	    "every revoked one its revoke line, every aborted one its abort "
+	    "line, each\n"
+	    "with the row's fields, and every CRL number allocated its crl "
+	    "line.  It\n"
+	    "prints one \"no: audit: missing|differs|unexpected: ...\" line "
+	    "per\n"
+	    "inconsistency.  Lines that no table records (refusals, ceremony "
+	    "steps)\n"
+	    "and the extra fields of any line rest on the chain alone.\n"
+	    "\n"
+	    "An exported file (--file) has no tables: lines cut from its end "
+	    "are\n"
+	    "detected only by --expect-head.  Keep the SEQ:HASH that verify "
+	    "and head\n"
+	    "print somewhere else; it also catches a log re-chained after an "
+	    "edit.\n"
 	    "\n"
 	    "  --db URI             the store, e.g. sqlite:/var/lib/stica/"
 	    "stica.db\n"
@@ -52,8 +77,9 @@ help_audit(FILE *f)
 	    "stdout\n"
 	    "  --expect-head SEQ:HASH  line SEQ must exist and hash to HASH\n"
 	    "\n"
-	    "verify exits 0 when the chain is intact, 1 when it is not, 2 on "
-	    "errors.\n");
+	    "verify exits 0 when the chain is intact (and agrees with the "
+	    "store),\n"
+	    "1 when it is not (or does not), 2 on errors.\n");
 }
 
 /* audit_parse's answer when it printed the help: exit 0. */
@@ -147,25 +173,48 @@ audit_parse(const char *sub, int argc, char **argv, struct audit_args *a,
 	return 0;
 }
 
-/* Open the store named by --db or by the config's "store:", read-only. */
+/*
+ * The store's URI: --db, or the config's "store:".  *uri is malloc'd.
+ * Returns 0 or EXIT_ERR (printed).
+ */
 static int
-audit_open(const char *sub, const struct audit_args *a, struct store **s)
+audit_uri(const char *sub, const struct audit_args *a, char **uri)
 {
 	struct st_config	*cfg = NULL;
 	struct st_err		 e;
 	char			 ctx[32];
 	int			 rc;
 
-	*s = NULL;
+	*uri = NULL;
 	st_err_clear(&e);
 	snprintf(ctx, sizeof(ctx), "audit %s", sub);
 	if (a->config != NULL) {
 		if ((rc = st_config_load(a->config, &cfg, &e)) != 0)
 			return cmd_fail(ctx, &e, rc);
-		rc = store_open_readonly(cfg->store, s, &e);
+		*uri = strdup(cfg->store);
 		st_config_free(cfg);
 	} else
-		rc = store_open_readonly(a->db, s, &e);
+		*uri = strdup(a->db);
+	if (*uri == NULL)
+		return cmd_fail(ctx, &e, ST_E_NOMEM);
+	return 0;
+}
+
+/* Open the store named by --db or by the config's "store:", read-only. */
+static int
+audit_open(const char *sub, const struct audit_args *a, struct store **s)
+{
+	struct st_err	 e;
+	char		 ctx[32], *uri = NULL;
+	int		 rc;
+
+	*s = NULL;
+	if ((rc = audit_uri(sub, a, &uri)) != 0)
+		return rc;
+	st_err_clear(&e);
+	snprintf(ctx, sizeof(ctx), "audit %s", sub);
+	rc = store_open_readonly(uri, s, &e);
+	free(uri);
 	if (rc != 0)
 		return cmd_fail(ctx, &e, rc);
 	return 0;
@@ -252,14 +301,27 @@ audit_export(int argc, char **argv)
 	return 0;
 }
 
+/* One inconsistency between the tables and the log. */
+static void
+finding_print(void *arg, const char *msg)
+{
+	(void)arg;
+	printf("no: audit: %s\n", msg);
+}
+
+/*
+ * A store: the chain, then the tables against it; a file: the chain
+ * alone.
+ */
 static int
 audit_verify(int argc, char **argv)
 {
 	struct audit_args	 a;
 	struct store_audit_head	 expect;
 	struct store_audit_report rep;
-	struct store		*s = NULL;
+	struct store_audit_xcheck sum;
 	struct st_err		 e;
+	char			*uri = NULL;
 	int			 rc;
 
 	if ((rc = audit_parse("verify", argc, argv, &a, true, false, true)) !=
@@ -273,10 +335,11 @@ audit_verify(int argc, char **argv)
 		rc = store_audit_verify_file(a.file, a.head ? &expect : NULL,
 		    &rep, &e);
 	else {
-		if ((rc = audit_open("verify", &a, &s)) != 0)
+		if ((rc = audit_uri("verify", &a, &uri)) != 0)
 			return rc;
-		rc = store_audit_verify(s, a.head ? &expect : NULL, &rep, &e);
-		store_close(s);
+		rc = store_audit_verify_tables(uri, a.head ? &expect : NULL,
+		    &rep, &sum, finding_print, NULL, &e);
+		free(uri);
 	}
 	if (rc == ST_E_VERIFY) {
 		printf("no: %s\n", e.msg);
@@ -286,6 +349,13 @@ audit_verify(int argc, char **argv)
 		return cmd_fail("audit verify", &e, rc);
 	printf("ok: %lld line%s, head %lld:%s\n", (long long)rep.lines,
 	    rep.lines == 1 ? "" : "s", (long long)rep.head.seq, rep.head.hash);
+	if (a.file == NULL)
+		printf("ok: the store agrees: %lld certificate%s (%lld "
+		    "revoked, %lld aborted) and %lld CRL number%s, each "
+		    "with its lines\n", (long long)sum.certs,
+		    sum.certs == 1 ? "" : "s", (long long)sum.revoked,
+		    (long long)sum.aborted, (long long)sum.crls,
+		    sum.crls == 1 ? "" : "s");
 	return 0;
 }
 

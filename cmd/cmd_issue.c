@@ -46,18 +46,28 @@
 /* ------------------------------------------------------------------ */
 /* Shared                                                             */
 
-/* "stica: CMD: refused (ST_E_X): msg" or "stica: CMD: msg". */
+/*
+ * "stica: CMD: refused (ST_E_X): msg" (exit 1) for a refusal, else
+ * "stica: CMD: msg" (exit 2).
+ */
 static int
-report(const char *cmd, const struct st_err *e, int rc)
+report_as(const char *cmd, const struct st_err *e, int rc, bool refused)
 {
-	if (rc == ST_E_REFUSED || rc == ST_E_SCOPE || rc == ST_E_BADCSR ||
-	    rc == ST_E_LINT) {
+	if (refused) {
 		fprintf(stderr, "stica: %s: refused (%s): %s\n", cmd,
 		    st_err_name(rc), st_err_str(e, rc));
 		return EXIT_NO;
 	}
 	fprintf(stderr, "stica: %s: %s\n", cmd, st_err_str(e, rc));
 	return EXIT_ERR;
+}
+
+/* report_as, with the codes of a judged and refused request. */
+static int
+report(const char *cmd, const struct st_err *e, int rc)
+{
+	return report_as(cmd, e, rc, rc == ST_E_REFUSED || rc == ST_E_SCOPE ||
+	    rc == ST_E_BADCSR || rc == ST_E_LINT);
 }
 
 /*
@@ -179,15 +189,20 @@ help_issue(FILE *f)
 	    "  --account NAME      the value of {account} in subject "
 	    "templates\n"
 	    "                      (default: operator)\n"
-	    "  --request-key KEY   idempotency key: a second run returns the "
-	    "same\n"
-	    "                      certificate\n"
+	    "  --request-key KEY   idempotency key: the same request again "
+	    "returns the\n"
+	    "                      same certificate; another request under "
+	    "it, or any\n"
+	    "                      once that certificate is revoked, is "
+	    "refused\n"
+	    "                      (ST_E_EXISTS)\n"
 	    "  -o FILE             write the chain to FILE (atomically) "
 	    "instead of stdout\n"
 	    "\n"
-	    "Exit status: 0 issued, 1 refused (policy, scope, CSR or lint; "
-	    "the reason\n"
-	    "names the rule or the entry that escapes), 2 error.\n");
+	    "Exit status: 0 issued, 1 refused (policy, scope, CSR, lint or "
+	    "request key;\n"
+	    "the reason names the rule, the entry that escapes or what "
+	    "differs), 2 error.\n");
 }
 
 struct issue_opts {
@@ -331,8 +346,15 @@ cmd_issue(int argc, char **argv)
 	req.ca = o.ca;
 	req.not_after_cap = o.not_after;
 	req.request_key = o.request_key;
+	/*
+	 * ST_E_EXISTS from the engine is its answer about the request key
+	 * (another request under it, its certificate revoked, in progress
+	 * in another run): a refusal too.
+	 */
 	if ((rc = ca_issue(g, &req, &res, &e)) != 0) {
-		ex = report("issue", &e, rc);
+		ex = report_as("issue", &e, rc, rc == ST_E_REFUSED ||
+		    rc == ST_E_SCOPE || rc == ST_E_BADCSR || rc == ST_E_LINT ||
+		    rc == ST_E_EXISTS);
 		goto out;
 	}
 	clen = strlen(res.pem) + (res.chain != NULL ? strlen(res.chain) : 0);
@@ -412,13 +434,22 @@ help_issue_batch(FILE *f)
 	    "required for\n"
 	    "stdin).  Rerun the same input after a crash or a kill: lines "
 	    "already issued\n"
-	    "are reported from the store, intents left pending are aborted "
-	    "(audited) and\n"
-	    "issued anew, so every line ends with exactly one certificate.\n"
+	    "are reported from the store, intents left pending by a run that "
+	    "died are\n"
+	    "aborted (audited) and issued anew, so every line ends with "
+	    "exactly one\n"
+	    "certificate.  A line changed since (another key or TNAuthList) "
+	    "is refused\n"
+	    "(ST_E_EXISTS), as is one whose certificate was revoked; a line "
+	    "another\n"
+	    "run is issuing right now fails as \"in progress in another "
+	    "run\".\n"
 	    "\n"
-	    "  --strict   stop after the chunk that holds the first failed "
-	    "line (every\n"
-	    "             line of that chunk is reported); exit 2\n"
+	    "  --strict   stop at the first failed line: a line that does not "
+	    "parse\n"
+	    "             is the last one read; a line the CA refuses ends the "
+	    "run\n"
+	    "             after its chunk; every line read is reported; exit 2\n"
 	    "\n"
 	    "Exit status: 0 every line issued, 1 some lines failed, 2 an "
 	    "error or a\n"
@@ -1276,7 +1307,7 @@ show_time(const char *what, int64_t t)
 }
 
 static int
-show_print(const struct store_cert *c, struct st_err *e)
+show_print(struct store *s, const struct store_cert *c, struct st_err *e)
 {
 	static const char *const status[] = { "?", "pending", "valid",
 		"revoked", "aborted" };
@@ -1309,6 +1340,17 @@ show_print(const struct store_cert *c, struct st_err *e)
 	}
 	if (c->request_key != NULL)
 		printf("%-13s %s\n", "request key:", c->request_key);
+	/* A pending row: is its run signing it now, or did it die? */
+	if (c->run != NULL && c->status == STORE_PENDING) {
+		long	pid = 0;
+		int	alive = store_run_alive(s, c->run, &pid, NULL);
+
+		printf("%-13s %s (%s", "run:", c->run, alive > 0 ?
+		    "in progress" : alive == 0 ? "over" : "unknown");
+		if (pid > 0)
+			printf(", pid %ld", pid);
+		printf(")\n");
+	}
 	show_time("recorded:", c->created_at);
 	show_time("issued:", c->issued_at);
 	show_time("revoked:", c->revoked_at);
@@ -1380,7 +1422,7 @@ cmd_show(int argc, char **argv)
 		ex = EXIT_NO;
 		goto out;
 	}
-	if (rc != 0 || (rc = show_print(c, &e)) != 0)
+	if (rc != 0 || (rc = show_print(s, c, &e)) != 0)
 		goto fail;
 	ex = 0;
 	goto out;

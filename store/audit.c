@@ -13,8 +13,14 @@
  * that is not an audit object (json), a prev that does not match the
  * previous line (edit), a seq that skips ahead (cut) or goes back
  * (reorder), or an expected head that is absent or different (head).
+ *
+ * The chain cannot show lines cut from its end, nor an edit of its last
+ * line.  store_audit_verify_tables (at the end of this file) checks the
+ * store's tables against the log as well: every certificate and CRL
+ * number they record must have its lines, with the row's fields.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +31,8 @@
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+
+#include <sqlite3.h>
 
 #include "store/store_int.h"
 
@@ -41,23 +49,53 @@ sha256_init(void)
 	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-/* Hex digits of 32 bytes. */
-void
-audit_hash(const void *p, size_t len, char *hex)
+/* SHA-256 of p into md (SHA256_DIGEST_LENGTH bytes). */
+static void
+sha256_raw(const void *p, size_t len, unsigned char *md)
 {
-	static const char digits[] = "0123456789abcdef";
-	unsigned char	  md[SHA256_DIGEST_LENGTH];
-	size_t		  i;
-
 	pthread_once(&sha256_once, sha256_init);
 	if (sha256_md == NULL ||
 	    EVP_Digest(p, len, md, NULL, sha256_md, NULL) != 1)
 		SHA256(p, len, md);
-	for (i = 0; i < sizeof(md); i++) {
+}
+
+/*
+ * SHA-256 through ctx, which is kept from call to call (EVP_Digest makes
+ * and frees one per call); as sha256_raw when ctx is NULL or fails.
+ */
+static void
+sha256_ctx(EVP_MD_CTX *ctx, const void *p, size_t len, unsigned char *md)
+{
+	pthread_once(&sha256_once, sha256_init);
+	if (ctx == NULL || sha256_md == NULL ||
+	    EVP_DigestInit_ex(ctx, sha256_md, NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, p, len) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, NULL) != 1)
+		sha256_raw(p, len, md);
+}
+
+/* Lower-case hex of a SHA-256 into hex (STORE_HASH_HEXSZ bytes). */
+static void
+sha256_hex(const unsigned char *md, char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t		  i;
+
+	for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
 		hex[2 * i + 1] = digits[md[i] & 0xf];
 	}
-	hex[2 * sizeof(md)] = '\0';
+	hex[2 * SHA256_DIGEST_LENGTH] = '\0';
+}
+
+/* Hex digits of 32 bytes. */
+void
+audit_hash(const void *p, size_t len, char *hex)
+{
+	unsigned char	md[SHA256_DIGEST_LENGTH];
+
+	sha256_raw(p, len, md);
+	sha256_hex(md, hex);
 }
 
 /* Two decimal digits of v (0..99) at p. */
@@ -752,11 +790,13 @@ is_hash(const char *s)
 /*
  * One line.  Order of checks: well-formed object; a pending forward jump
  * resolved (the next seq below the jumped one means a reorder, else a
- * cut); seq continuity; prev; the expected head.
+ * cut); seq continuity; prev; the expected head.  With keep, a line taken
+ * into the chain is handed over as *keep (the caller's to release); a
+ * line held back (a forward jump, decided by the next one) is not.
  */
-int
-audit_verify_line(struct audit_verifier *v, const char *line, size_t len,
-    struct st_err *e)
+static int
+verify_line(struct audit_verifier *v, const char *line, size_t len,
+    json_t **keep, struct st_err *e)
 {
 	json_t		*o = NULL, *j;
 	json_error_t	 jerr;
@@ -841,10 +881,21 @@ audit_verify_line(struct audit_verifier *v, const char *line, size_t len,
 	v->head.seq = seq;
 	memcpy(v->head.hash, hash, sizeof(hash));
 	v->rep->head = v->head;
+	if (keep != NULL) {
+		*keep = o;
+		o = NULL;
+	}
 	rc = 0;
 out:
 	json_decref(o);
 	return rc;
+}
+
+int
+audit_verify_line(struct audit_verifier *v, const char *line, size_t len,
+    struct st_err *e)
+{
+	return verify_line(v, line, len, NULL, e);
 }
 
 int
@@ -937,4 +988,900 @@ store_audit_head_parse(const char *s, struct store_audit_head *out,
 	out->seq = seq;
 	memcpy(out->hash, colon + 1, 65);
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The log against the tables                                         */
+
+/*
+ * A chain that verifies can still lack its last lines, or end in an
+ * edited line: nothing after them records their hash.  The tables record
+ * what the log must hold, written in the same transaction as the line:
+ * an issue line per valid or revoked row, a revoke line per revoked one,
+ * an abort line per aborted one, a crl line per CRL number.  The tables
+ * are read first (certs in one pass by id, crl_numbers), then the log:
+ * whatever a writer adds meanwhile lands after what was read, so only the
+ * direction from the tables to the log is checked (a line whose row came
+ * later is not judged).  Memory: per certificate, one struct xc_cert
+ * (56 bytes) and two to four index slots (4 bytes each).
+ */
+
+#define XC_DIGSZ	16	/* bytes of a SHA-256 kept per row */
+
+/* Lines found for a certificate. */
+#define XC_ISSUE	0x01
+#define XC_REVOKE	0x02
+#define XC_ABORT	0x04
+
+struct xc_cert {
+	int64_t		 revoked_at;	/* revoked rows */
+	uint32_t	 issuer;	/* index into xc.issuers */
+	uint8_t		 serial[STORE_SERIAL_MAX];
+	uint8_t		 slen;
+	uint8_t		 status;	/* valid, revoked or aborted */
+	uint8_t		 seen;		/* XC_* lines found */
+	int8_t		 reason;	/* revoked rows: RFC 5280 code */
+	/* xc_digest of what its issue or abort line repeats */
+	unsigned char	 dig[XC_DIGSZ];
+};
+
+/* An issuer's CRL numbers: 1..last allocated; next expected in the log. */
+struct xc_crl {
+	uint32_t	 issuer;
+	int64_t		 last;
+	int64_t		 next;
+};
+
+/*
+ * Something found while reading the log, reported once the chain is
+ * known to be intact: a message, or (msg NULL) a line whose fields
+ * differ from its row's, named at the end when the row is read again.
+ */
+struct xc_note {
+	const char	*kind;		/* "missing", "differs", ... */
+	int64_t		 seq;
+	uint32_t	 cert;		/* or UINT32_MAX: none */
+	char		*msg;
+	char		*line;
+};
+
+struct xc {
+	struct store		*s;
+	char			**issuers;
+	size_t			 nissuers;
+	struct xc_cert		*certs;
+	size_t			 ncerts;
+	size_t			 capcerts;
+	uint32_t		*slots;		/* UINT32_MAX: free */
+	size_t			 mask;
+	size_t			 next;		/* after the last one found */
+	struct xc_crl		*crls;
+	size_t			 ncrls;
+	struct xc_note		*notes;
+	size_t			 nnotes;
+	size_t			 capnotes;
+	struct abuf		 b;		/* scratch for digests */
+	EVP_MD_CTX		*md;		/* SHA-256, reused; or NULL */
+	store_audit_finding_cb	 cb;
+	void			*arg;
+	struct store_audit_xcheck *sum;
+};
+
+/* One field of a line, as the line holds it or as its row gives it. */
+struct xc_field {
+	const char	*s;
+	size_t		 len;
+	int		 kind;		/* 0 none, 1 string, 2 other */
+};
+
+/*
+ * The fields of an issue line that its row determines (store/sqlite.c,
+ * issue_line; "time" is the row's issued_at), besides issuer and serial.
+ */
+#define XC_NISSUE	8
+static const char *const xc_issue_keys[XC_NISSUE] = { "time", "profile",
+	"subject", "tnauthlist", "not_before", "not_after", "request",
+	"sha256" };
+/* Those of an abort line: the reason ("request" the row gives up). */
+#define XC_NABORT	1
+static const char *const xc_abort_keys[XC_NABORT] = { "reason" };
+
+/* A row's view of its issue or abort line; b64 is malloc'd. */
+struct xc_row {
+	struct xc_field	 f[XC_NISSUE];
+	size_t		 n;
+	char		 time[32], nb[32], na[32];
+	char		 sha[STORE_HASH_HEXSZ];
+	char		*b64;
+};
+
+static void
+xc_field_str(struct xc_field *f, const char *s)
+{
+	f->s = s;
+	f->len = s != NULL ? strlen(s) : 0;
+	f->kind = s != NULL;
+}
+
+/* The fields c's issue line (valid, revoked) or abort line must hold. */
+static int
+xc_row_view(const struct store_cert *c, EVP_MD_CTX *ctx, struct xc_row *r)
+{
+	unsigned char	md[SHA256_DIGEST_LENGTH];
+
+	memset(r, 0, sizeof(*r));
+	if (c->status == STORE_ABORTED) {
+		xc_field_str(&r->f[0], c->abort_reason);
+		r->n = XC_NABORT;
+		return 0;
+	}
+	if (c->tnauth != NULL && c->tnauth_len > 0 &&
+	    st_b64url_encode(c->tnauth, c->tnauth_len, &r->b64) != 0)
+		return ST_E_NOMEM;
+	audit_time(c->issued_at, r->time, sizeof(r->time));
+	audit_time(c->not_before, r->nb, sizeof(r->nb));
+	audit_time(c->not_after, r->na, sizeof(r->na));
+	sha256_ctx(ctx, c->der != NULL ? (const void *)c->der : "",
+	    c->der_len, md);
+	sha256_hex(md, r->sha);
+	xc_field_str(&r->f[0], r->time);
+	xc_field_str(&r->f[1], c->profile);
+	xc_field_str(&r->f[2], c->subject);
+	xc_field_str(&r->f[3], r->b64);
+	xc_field_str(&r->f[4], r->nb);
+	xc_field_str(&r->f[5], r->na);
+	xc_field_str(&r->f[6], c->request_key);
+	xc_field_str(&r->f[7], r->sha);
+	r->n = XC_NISSUE;
+	return 0;
+}
+
+/* The same fields as line o holds them (borrowed from o). */
+static void
+xc_line_view(json_t *o, const char *const *keys, size_t n,
+    struct xc_field *f)
+{
+	json_t	*j;
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		memset(&f[i], 0, sizeof(f[i]));
+		if ((j = json_object_get(o, keys[i])) == NULL)
+			continue;
+		if (!json_is_string(j)) {
+			f[i].kind = 2;
+			continue;
+		}
+		f[i].s = json_string_value(j);
+		f[i].len = json_string_length(j);
+		f[i].kind = 1;
+	}
+}
+
+/* A digest of f[0..n): each field's kind, length and bytes. */
+static int
+xc_digest(struct xc *x, const struct xc_field *f, size_t n,
+    unsigned char *dig)
+{
+	struct abuf	*b = &x->b;
+	unsigned char	 md[SHA256_DIGEST_LENGTH], hdr[9];
+	size_t		 i, k;
+
+	b->len = 0;
+	for (i = 0; i < n; i++) {
+		hdr[0] = (unsigned char)f[i].kind;
+		for (k = 0; k < 8; k++)
+			hdr[1 + k] = (unsigned char)((uint64_t)f[i].len >>
+			    (8 * k));
+		abuf_put(b, (const char *)hdr, sizeof(hdr));
+		if (f[i].kind == 1)
+			abuf_put(b, f[i].s, f[i].len);
+	}
+	if (b->nomem)
+		return ST_E_NOMEM;
+	sha256_ctx(x->md, b->p != NULL ? b->p : "", b->len, md);
+	memcpy(dig, md, XC_DIGSZ);
+	return 0;
+}
+
+/* Index of issuer name, added when add; -1 when absent or out of memory. */
+static int64_t
+xc_issuer(struct xc *x, const char *name, bool add)
+{
+	char	**np;
+	size_t	  i;
+
+	for (i = 0; i < x->nissuers; i++)
+		if (strcmp(x->issuers[i], name) == 0)
+			return (int64_t)i;
+	if (!add || x->nissuers >= UINT32_MAX)
+		return -1;
+	if ((np = reallocarray(x->issuers, x->nissuers + 1,
+	    sizeof(*np))) == NULL)
+		return -1;
+	x->issuers = np;
+	if ((np[x->nissuers] = strdup(name)) == NULL)
+		return -1;
+	return (int64_t)x->nissuers++;
+}
+
+/* FNV-1a over the issuer's index and the serial. */
+static uint64_t
+xc_hash(uint32_t issuer, const uint8_t *p, size_t len)
+{
+	uint64_t	h = UINT64_C(14695981039346656037);
+	size_t		i;
+
+	for (i = 0; i < 4; i++)
+		h = (h ^ ((issuer >> (8 * i)) & 0xff)) *
+		    UINT64_C(1099511628211);
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * UINT64_C(1099511628211);
+	return h;
+}
+
+/*
+ * The certificate (issuer, serial), or NULL.  Issue lines mostly follow
+ * the rows' order (a batch is reserved and committed in order), so the
+ * row after the last one found is tried before the index.
+ */
+static struct xc_cert *
+xc_find(struct xc *x, uint32_t issuer, const uint8_t *p, size_t len)
+{
+	struct xc_cert	*c;
+	size_t		 i;
+
+	if (x->slots == NULL)
+		return NULL;
+	c = &x->certs[x->next < x->ncerts ? x->next : 0];
+	if (c->issuer == issuer && c->slen == len &&
+	    memcmp(c->serial, p, len) == 0)
+		goto found;
+	for (i = xc_hash(issuer, p, len) & x->mask;
+	    x->slots[i] != UINT32_MAX; i = (i + 1) & x->mask) {
+		c = &x->certs[x->slots[i]];
+		if (c->issuer == issuer && c->slen == len &&
+		    memcmp(c->serial, p, len) == 0)
+			goto found;
+	}
+	return NULL;
+found:
+	x->next = (size_t)(c - x->certs) + 1;
+	return c;
+}
+
+/* Index every certificate read: open addressing, at most half full. */
+static int
+xc_index(struct xc *x)
+{
+	size_t		 cap = 16, i, k;
+	struct xc_cert	*c;
+
+	if (x->ncerts == 0)
+		return 0;
+	while (cap < 2 * x->ncerts)
+		cap *= 2;
+	if ((x->slots = malloc(cap * sizeof(*x->slots))) == NULL)
+		return ST_E_NOMEM;
+	memset(x->slots, 0xff, cap * sizeof(*x->slots));
+	x->mask = cap - 1;
+	for (i = 0; i < x->ncerts; i++) {
+		c = &x->certs[i];
+		for (k = xc_hash(c->issuer, c->serial, c->slen) & x->mask;
+		    x->slots[k] != UINT32_MAX; k = (k + 1) & x->mask)
+			continue;
+		x->slots[k] = (uint32_t)i;
+	}
+	return 0;
+}
+
+/* The table pass: one struct xc_cert per valid, revoked or aborted row. */
+static int
+xc_cert_cb(void *arg, const struct store_cert *c)
+{
+	struct xc	*x = arg;
+	struct xc_cert	*n;
+	struct xc_row	 r;
+	int64_t		 is;
+	size_t		 cap;
+	int		 rc;
+
+	if (c->status != STORE_VALID && c->status != STORE_REVOKED &&
+	    c->status != STORE_ABORTED)
+		return 0;	/* pending: no line yet */
+	if (c->issuer == NULL || c->serial == NULL || c->serial_len == 0 ||
+	    c->serial_len > STORE_SERIAL_MAX)
+		return 0;	/* no key to find its lines by */
+	if (x->ncerts >= UINT32_MAX - 1)
+		return ST_E_NOMEM;
+	if (x->ncerts == x->capcerts) {
+		cap = x->capcerts ? 2 * x->capcerts : 4096;
+		if ((n = reallocarray(x->certs, cap, sizeof(*n))) == NULL)
+			return ST_E_NOMEM;
+		x->certs = n;
+		x->capcerts = cap;
+	}
+	if ((is = xc_issuer(x, c->issuer, true)) < 0)
+		return ST_E_NOMEM;
+	n = &x->certs[x->ncerts];
+	memset(n, 0, sizeof(*n));
+	n->issuer = (uint32_t)is;
+	memcpy(n->serial, c->serial, c->serial_len);
+	n->slen = (uint8_t)c->serial_len;
+	n->status = (uint8_t)c->status;
+	n->reason = (int8_t)(c->reason >= -1 && c->reason <= 127 ?
+	    c->reason : -1);
+	n->revoked_at = c->revoked_at;
+	if ((rc = xc_row_view(c, x->md, &r)) == 0)
+		rc = xc_digest(x, r.f, r.n, n->dig);
+	free(r.b64);
+	if (rc != 0)
+		return rc;
+	x->ncerts++;
+	x->sum->certs++;
+	if (c->status == STORE_REVOKED)
+		x->sum->revoked++;
+	else if (c->status == STORE_ABORTED)
+		x->sum->aborted++;
+	return 0;
+}
+
+/*
+ * The CRL numbers, straight from the SQLite file: struct store_ops has no
+ * read of them (only store_crl_next_number, which allocates one).  A
+ * backend op would serve a PostgreSQL backend too; until then this is
+ * the only SQL outside store/sqlite.c.
+ */
+static int
+xc_crl_load(struct xc *x, const char *path, struct st_err *e)
+{
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*st = NULL;
+	struct xc_crl	*n;
+	const char	*name;
+	int64_t		 is, last;
+	int		 rc = ST_E_INTERNAL, r;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		rc = db == NULL ? ST_E_NOMEM : st_err_set(e, ST_E_STORE,
+		    "store: %s: %s", path, sqlite3_errmsg(db));
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	if (sqlite3_prepare_v2(db, "SELECT issuer, last FROM crl_numbers "
+	    "ORDER BY issuer", -1, &st, NULL) != SQLITE_OK) {
+		rc = st_err_set(e, ST_E_STORE, "store: CRL numbers: %s",
+		    sqlite3_errmsg(db));
+		goto out;
+	}
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(st, 0);
+		last = sqlite3_column_int64(st, 1);
+		if (name == NULL || last <= 0)
+			continue;
+		if ((is = xc_issuer(x, name, true)) < 0 ||
+		    (n = reallocarray(x->crls, x->ncrls + 1,
+		    sizeof(*n))) == NULL) {
+			rc = ST_E_NOMEM;
+			goto out;
+		}
+		x->crls = n;
+		n[x->ncrls].issuer = (uint32_t)is;
+		n[x->ncrls].last = last;
+		n[x->ncrls].next = 1;
+		x->ncrls++;
+		x->sum->crls += last;
+	}
+	if (r != SQLITE_DONE) {
+		rc = st_err_set(e, ST_E_STORE, "store: CRL numbers: %s",
+		    sqlite3_errmsg(db));
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}
+
+/*
+ * Keep a note for the end: a message (fmt), or with line (len bytes,
+ * copied) a line whose fields differ from its row's.
+ */
+static int
+xc_note(struct xc *x, const char *kind, int64_t seq, const struct xc_cert *c,
+    const char *line, size_t len, const char *fmt, ...) ST_PRINTF(7, 8);
+
+static int
+xc_note(struct xc *x, const char *kind, int64_t seq, const struct xc_cert *c,
+    const char *line, size_t len, const char *fmt, ...)
+{
+	struct xc_note	*n;
+	va_list		 ap;
+	char		 buf[1024];
+	size_t		 cap;
+
+	if (x->nnotes == x->capnotes) {
+		cap = x->capnotes ? 2 * x->capnotes : 16;
+		if ((n = reallocarray(x->notes, cap, sizeof(*n))) == NULL)
+			return ST_E_NOMEM;
+		x->notes = n;
+		x->capnotes = cap;
+	}
+	n = &x->notes[x->nnotes];
+	memset(n, 0, sizeof(*n));
+	n->kind = kind;
+	n->seq = seq;
+	n->cert = c != NULL ? (uint32_t)(c - x->certs) : UINT32_MAX;
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(buf, sizeof(buf), fmt, ap);
+		va_end(ap);
+		if ((n->msg = strdup(buf)) == NULL)
+			return ST_E_NOMEM;
+	}
+	if (line != NULL) {
+		if ((n->line = malloc(len + 1)) == NULL) {
+			free(n->msg);
+			return ST_E_NOMEM;
+		}
+		memcpy(n->line, line, len);
+		n->line[len] = '\0';
+	}
+	x->nnotes++;
+	return 0;
+}
+
+/* Lower-case hex of a serial into buf (2 * STORE_SERIAL_MAX + 1). */
+static void
+xc_serial_hex(const uint8_t *p, size_t len, char *buf)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t		  i;
+
+	for (i = 0; i < len && i < STORE_SERIAL_MAX; i++) {
+		buf[2 * i] = digits[p[i] >> 4];
+		buf[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	buf[2 * i] = '\0';
+}
+
+/* A line's serial: lower-case hex, as the store writes it; false if not. */
+static bool
+xc_serial_parse(json_t *j, uint8_t *out, size_t *len)
+{
+	const char	*s;
+	size_t		 n, i;
+	int		 hi, lo;
+
+	if (!json_is_string(j))
+		return false;
+	s = json_string_value(j);
+	n = json_string_length(j);
+	if (n == 0 || n % 2 != 0 || n > 2 * STORE_SERIAL_MAX)
+		return false;
+	for (i = 0; i < n; i += 2) {
+		hi = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' :
+		    s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 : -1;
+		lo = s[i + 1] >= '0' && s[i + 1] <= '9' ? s[i + 1] - '0' :
+		    s[i + 1] >= 'a' && s[i + 1] <= 'f' ? s[i + 1] - 'a' + 10 :
+		    -1;
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	*len = n / 2;
+	return true;
+}
+
+static const char *
+xc_status_name(const struct xc_cert *c)
+{
+	return store_status_name((enum store_status)c->status);
+}
+
+/* Append ", what" (or "what") to the list in d, as far as it fits. */
+static void
+xc_list_add(char *d, size_t dsz, const char *fmt, ...) ST_PRINTF(3, 4);
+
+static void
+xc_list_add(char *d, size_t dsz, const char *fmt, ...)
+{
+	va_list	ap;
+	size_t	l = strlen(d);
+
+	if (l > 0 && l + 2 < dsz) {
+		memcpy(d + l, ", ", 3);
+		l += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(d + l, dsz - l, fmt, ap);
+	va_end(ap);
+}
+
+/* A revoke line against its revoked row: reason and time. */
+static int
+xc_revoke_line(struct xc *x, json_t *o, int64_t seq, struct xc_cert *c)
+{
+	json_t		*j;
+	const char	*name;
+	char		 t[32], diff[256] = "";
+
+	j = json_object_get(o, "reason");
+	if (!json_is_integer(j) || json_integer_value(j) != c->reason)
+		xc_list_add(diff, sizeof(diff), "reason (the store: %d)",
+		    c->reason);
+	name = store_reason_name(c->reason);
+	j = json_object_get(o, "reason_name");
+	if (name != NULL ? !json_is_string(j) ||
+	    strcmp(json_string_value(j), name) != 0 : j != NULL)
+		xc_list_add(diff, sizeof(diff), "reason_name (the store: %s)",
+		    name != NULL ? name : "none");
+	audit_time(c->revoked_at, t, sizeof(t));
+	j = json_object_get(o, "revoked_at");
+	if (!json_is_string(j) || strcmp(json_string_value(j), t) != 0)
+		xc_list_add(diff, sizeof(diff), "revoked_at (the store: %s)",
+		    t);
+	if (diff[0] == '\0')
+		return 0;
+	return xc_note(x, "differs", seq, c, NULL, 0, "the revoke line (seq "
+	    "%lld) differs from the store in %s", (long long)seq, diff);
+}
+
+/*
+ * "CRL numbers lo to hi have no crl line" for k: skipped by the line at
+ * seq (with number hi + 1), or, seq 0, allocated and never logged.
+ */
+static void
+xc_crl_gap(const struct xc *x, const struct xc_crl *k, int64_t lo,
+    int64_t hi, int64_t seq, char *buf, size_t bufsz)
+{
+	char	nums[64];
+
+	if (lo == hi)
+		snprintf(nums, sizeof(nums), "CRL number %lld", (long long)lo);
+	else
+		snprintf(nums, sizeof(nums), "CRL numbers %lld to %lld",
+		    (long long)lo, (long long)hi);
+	if (seq > 0)
+		snprintf(buf, bufsz, "issuer %s: %s: no crl line, yet the crl "
+		    "line at seq %lld has number %lld (the store has "
+		    "allocated up to %lld)", x->issuers[k->issuer], nums,
+		    (long long)seq, (long long)hi + 1, (long long)k->last);
+	else
+		snprintf(buf, bufsz, "issuer %s: %s allocated, but the log has "
+		    "no crl line for %s", x->issuers[k->issuer], nums,
+		    lo == hi ? "it" : "them");
+}
+
+/* A crl line: the issuer's numbers must come as 1, 2, 3, ... */
+static int
+xc_crl_line(struct xc *x, json_t *o, int64_t seq)
+{
+	struct xc_crl	*k = NULL;
+	json_t		*j;
+	char		 msg[512];
+	int64_t		 is, num;
+	size_t		 i;
+
+	j = json_object_get(o, "issuer");
+	if (!json_is_string(j) ||
+	    (is = xc_issuer(x, json_string_value(j), false)) < 0)
+		return 0;
+	for (i = 0; i < x->ncrls && k == NULL; i++)
+		if (x->crls[i].issuer == (uint32_t)is)
+			k = &x->crls[i];
+	if (k == NULL)
+		return 0;	/* its first CRL came after the tables */
+	j = json_object_get(o, "number");
+	if (!json_is_integer(j))
+		return xc_note(x, "differs", seq, NULL, NULL, 0, "issuer %s: "
+		    "the crl line (seq %lld) has no integer number",
+		    x->issuers[is], (long long)seq);
+	num = (int64_t)json_integer_value(j);
+	if (num == k->next) {
+		k->next++;
+		return 0;
+	}
+	if (num < k->next)
+		return xc_note(x, "unexpected", seq, NULL, NULL, 0, "issuer "
+		    "%s: the crl line (seq %lld) has CRL number %lld again, "
+		    "or out of order", x->issuers[is], (long long)seq,
+		    (long long)num);
+	/* The numbers from next to num - 1 were allocated: no line. */
+	xc_crl_gap(x, k, k->next, num - 1, seq, msg, sizeof(msg));
+	k->next = num < INT64_MAX ? num + 1 : num;
+	return xc_note(x, "missing", seq, NULL, NULL, 0, "%s", msg);
+}
+
+/* An issue or abort line against its row: the digest of its fields. */
+static int
+xc_fields_line(struct xc *x, json_t *o, int64_t seq, struct xc_cert *c,
+    const char *line, size_t len)
+{
+	struct xc_field	 f[XC_NISSUE];
+	unsigned char	 dig[XC_DIGSZ];
+	int		 rc;
+
+	if (c->status == STORE_ABORTED)
+		xc_line_view(o, xc_abort_keys, XC_NABORT, f);
+	else
+		xc_line_view(o, xc_issue_keys, XC_NISSUE, f);
+	if ((rc = xc_digest(x, f, c->status == STORE_ABORTED ?
+	    XC_NABORT : XC_NISSUE, dig)) != 0)
+		return rc;
+	if (memcmp(dig, c->dig, XC_DIGSZ) == 0)
+		return 0;
+	return xc_note(x, "differs", seq, c, line, len, NULL);
+}
+
+/* One line taken into the chain: what it says about the tables' rows. */
+static int
+xc_line(struct xc *x, json_t *o, const char *line, size_t len)
+{
+	struct xc_cert	*c;
+	const char	*ev;
+	json_t		*j;
+	uint8_t		 serial[STORE_SERIAL_MAX];
+	size_t		 slen;
+	int64_t		 seq, is;
+	int		 kind;
+
+	seq = (int64_t)json_integer_value(json_object_get(o, "seq"));
+	ev = json_string_value(json_object_get(o, "event"));
+	if (strcmp(ev, "issue") == 0)
+		kind = XC_ISSUE;
+	else if (strcmp(ev, "revoke") == 0)
+		kind = XC_REVOKE;
+	else if (strcmp(ev, "abort") == 0)
+		kind = XC_ABORT;
+	else if (strcmp(ev, "crl") == 0)
+		return xc_crl_line(x, o, seq);
+	else
+		return 0;
+	/* A line whose row the tables do not hold is not judged. */
+	j = json_object_get(o, "issuer");
+	if (!json_is_string(j) ||
+	    (is = xc_issuer(x, json_string_value(j), false)) < 0 ||
+	    !xc_serial_parse(json_object_get(o, "serial"), serial, &slen) ||
+	    (c = xc_find(x, (uint32_t)is, serial, slen)) == NULL)
+		return 0;
+	if (c->seen & kind)
+		return xc_note(x, "unexpected", seq, c, NULL, 0, "a second %s "
+		    "line (seq %lld)", ev, (long long)seq);
+	c->seen |= kind;
+	switch (kind) {
+	case XC_ISSUE:
+		if (c->status == STORE_ABORTED)
+			return xc_note(x, "unexpected", seq, c, NULL, 0, "an "
+			    "issue line (seq %lld), but the store says it was "
+			    "aborted, never signed", (long long)seq);
+		return xc_fields_line(x, o, seq, c, line, len);
+	case XC_ABORT:
+		if (c->status != STORE_ABORTED)
+			return xc_note(x, "unexpected", seq, c, NULL, 0, "an "
+			    "abort line (seq %lld), but the store says it is "
+			    "%s", (long long)seq, xc_status_name(c));
+		return xc_fields_line(x, o, seq, c, line, len);
+	default:
+		if (c->status == STORE_ABORTED)
+			return xc_note(x, "unexpected", seq, c, NULL, 0, "a "
+			    "revoke line (seq %lld), but the store says it was "
+			    "aborted, never signed", (long long)seq);
+		/* A valid row may have been revoked since it was read. */
+		if (c->status != STORE_REVOKED)
+			return 0;
+		return xc_revoke_line(x, o, seq, c);
+	}
+}
+
+/* The chain verifier and the cross-check, fed each line of the log. */
+struct xc_iter {
+	struct audit_verifier	 v;
+	struct xc		*x;
+	struct st_err		*e;
+};
+
+static int
+xc_iter_cb(void *arg, const char *line, size_t len)
+{
+	struct xc_iter	*it = arg;
+	json_t		*o = NULL;
+	int		 rc;
+
+	if ((rc = verify_line(&it->v, line, len, &o, it->e)) == 0 &&
+	    o != NULL)
+		rc = xc_line(it->x, o, line, len);
+	json_decref(o);
+	return rc;
+}
+
+/* Report one inconsistency: "KIND: [issuer I, serial S: ]MSG". */
+static void
+xc_emit(struct xc *x, const char *kind, const struct xc_cert *c,
+    const char *fmt, ...) ST_PRINTF(4, 5);
+
+static void
+xc_emit(struct xc *x, const char *kind, const struct xc_cert *c,
+    const char *fmt, ...)
+{
+	char	body[1024], out[1536], hex[2 * STORE_SERIAL_MAX + 1];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	if (c != NULL) {
+		xc_serial_hex(c->serial, c->slen, hex);
+		snprintf(out, sizeof(out), "%s: issuer %s, serial %s: %s", kind,
+		    x->issuers[c->issuer], hex, body);
+	} else
+		snprintf(out, sizeof(out), "%s: %s", kind, body);
+	x->sum->found++;
+	if (x->cb != NULL)
+		x->cb(x->arg, out);
+}
+
+/*
+ * A line whose fields differ from its row's: read the row again (its
+ * fields never change) and name them.
+ */
+static int
+xc_diff(struct xc *x, const struct xc_note *n)
+{
+	const struct xc_cert	*c = &x->certs[n->cert];
+	const char *const	*keys;
+	struct store_cert	*sc = NULL;
+	struct xc_field		 f[XC_NISSUE];
+	struct xc_row		 r;
+	struct st_err		 e1;
+	json_t			*o = NULL;
+	const char		*ev;
+	char			 diff[256] = "";
+	size_t			 i;
+	int			 rc = ST_E_INTERNAL;
+
+	memset(&r, 0, sizeof(r));
+	ev = c->status == STORE_ABORTED ? "abort" : "issue";
+	keys = c->status == STORE_ABORTED ? xc_abort_keys : xc_issue_keys;
+	st_err_clear(&e1);
+	if ((o = json_loads(n->line, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
+	    store_cert_get(x->s, x->issuers[c->issuer], c->serial, c->slen,
+	    &sc, &e1) != 0 || (c->status == STORE_ABORTED) !=
+	    (sc->status == STORE_ABORTED)) {
+		/* Cannot happen: say what is known. */
+		xc_emit(x, n->kind, c, "the %s line (seq %lld) differs from "
+		    "the store", ev, (long long)n->seq);
+		rc = 0;
+		goto out;
+	}
+	if ((rc = xc_row_view(sc, x->md, &r)) != 0)
+		goto out;
+	xc_line_view(o, keys, r.n, f);
+	for (i = 0; i < r.n; i++)
+		if (f[i].kind != r.f[i].kind || f[i].len != r.f[i].len ||
+		    (f[i].kind == 1 && memcmp(f[i].s, r.f[i].s, f[i].len) !=
+		    0))
+			xc_list_add(diff, sizeof(diff), "%s", keys[i]);
+	xc_emit(x, n->kind, c, "the %s line (seq %lld) differs from the "
+	    "store in %s", ev, (long long)n->seq, diff[0] != '\0' ? diff :
+	    "its fields");
+	rc = 0;
+out:
+	free(r.b64);
+	store_cert_free(sc);
+	json_decref(o);
+	return rc;
+}
+
+/* What the tables hold and the log does not. */
+static void
+xc_missing(struct xc *x)
+{
+	const struct xc_cert	*c;
+	const char		*name;
+	char			 t[32];
+	size_t			 i;
+
+	for (i = 0; i < x->ncerts; i++) {
+		c = &x->certs[i];
+		if (c->status != STORE_ABORTED && !(c->seen & XC_ISSUE))
+			xc_emit(x, "missing", c, "%s, but the log has no issue "
+			    "line", xc_status_name(c));
+		if (c->status == STORE_REVOKED && !(c->seen & XC_REVOKE)) {
+			name = store_reason_name(c->reason);
+			audit_time(c->revoked_at, t, sizeof(t));
+			xc_emit(x, "missing", c, "revoked (reason %d %s, at "
+			    "%s), but the log has no revoke line", c->reason,
+			    name != NULL ? name : "unknown", t);
+		}
+		if (c->status == STORE_ABORTED && !(c->seen & XC_ABORT))
+			xc_emit(x, "missing", c, "aborted, but the log has no "
+			    "abort line");
+	}
+}
+
+int
+store_audit_verify_tables(const char *uri,
+    const struct store_audit_head *expect, struct store_audit_report *rep,
+    struct store_audit_xcheck *sum, store_audit_finding_cb cb, void *arg,
+    struct st_err *e)
+{
+	struct store_audit_xcheck	 sum0;
+	struct xc			 x;
+	struct xc_iter			 it;
+	struct xc_note			*n;
+	char				 msg[512];
+	size_t				 i;
+	int				 rc = ST_E_INTERNAL;
+
+	if (sum == NULL)
+		sum = &sum0;
+	memset(sum, 0, sizeof(*sum));
+	memset(&x, 0, sizeof(x));
+	x.sum = sum;
+	x.cb = cb;
+	x.arg = arg;
+	x.md = EVP_MD_CTX_new();	/* NULL: one context per digest */
+	audit_verify_init(&it.v, expect, rep);
+	it.x = &x;
+	it.e = e;
+	/* The tables first, then the log (see above). */
+	if ((rc = store_open_readonly(uri, &x.s, e)) != 0 ||
+	    (rc = store_cert_iter(x.s, NULL, STORE_ANY, xc_cert_cb, &x,
+	    e)) != 0 || (rc = xc_index(&x)) != 0)
+		goto out;
+	if (strncmp(uri, "sqlite:", 7) == 0 &&
+	    (rc = xc_crl_load(&x, uri + 7, e)) != 0)
+		goto out;
+	if ((rc = x.s->ops->audit_iter(x.s, xc_iter_cb, &it, e)) != 0 ||
+	    (rc = audit_verify_finish(&it.v, e)) != 0)
+		goto out;
+
+	for (i = 0; i < x.nnotes; i++) {
+		n = &x.notes[i];
+		if (n->msg == NULL) {
+			if ((rc = xc_diff(&x, n)) != 0)
+				goto out;
+		} else
+			xc_emit(&x, n->kind, n->cert != UINT32_MAX ?
+			    &x.certs[n->cert] : NULL, "%s", n->msg);
+	}
+	xc_missing(&x);
+	for (i = 0; i < x.ncrls; i++) {
+		if (x.crls[i].next > x.crls[i].last)
+			continue;
+		xc_crl_gap(&x, &x.crls[i], x.crls[i].next, x.crls[i].last, 0,
+		    msg, sizeof(msg));
+		xc_emit(&x, "missing", NULL, "%s", msg);
+	}
+	if (sum->found > 0) {
+		rc = st_err_set(e, ST_E_VERIFY, "audit: %lld inconsistenc%s "
+		    "between the log and the store's tables; the chain itself "
+		    "is intact (%lld line%s, head %lld:%s)",
+		    (long long)sum->found, sum->found == 1 ? "y" : "ies",
+		    (long long)rep->lines, rep->lines == 1 ? "" : "s",
+		    (long long)rep->head.seq, rep->head.hash);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0 && sum->found == 0)
+		memset(sum, 0, sizeof(*sum));
+	store_close(x.s);
+	for (i = 0; i < x.nissuers; i++)
+		free(x.issuers[i]);
+	free(x.issuers);
+	free(x.certs);
+	free(x.slots);
+	free(x.crls);
+	for (i = 0; i < x.nnotes; i++) {
+		free(x.notes[i].msg);
+		free(x.notes[i].line);
+	}
+	free(x.notes);
+	free(x.b.p);
+	EVP_MD_CTX_free(x.md);
+	return rc;
 }

@@ -14,18 +14,28 @@
  *  - versioned migrations, each in its own transaction, applied at open;
  *  - prepared statements cached per handle; one handle per thread
  *    (SQLITE_OPEN_NOMUTEX), any number of processes per file;
+ *  - runs: a handle that reserves holds an flock on a file beside the
+ *    database, and every intent records the run's id, so that recovery
+ *    can tell an intent a dead process left from one a live process is
+ *    signing (docs/store.md, "Runs");
  *  - triggers that make the audit log append-only and certificates
  *    undeletable with fixed contents, against accidents (the hash chain,
  *    not the triggers, is what detects deliberate tampering); status
  *    changes are one-way through the WHERE clauses of the updates, and
  *    CHECK constraints keep each row consistent with its status.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <openssl/rand.h>
 #include <sqlite3.h>
 
 #include "store/store_int.h"
@@ -151,15 +161,52 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER certs_fixed BEFORE UPDATE OF issuer, serial, profile,"
 	"  subject, tnauth, not_before, not_after, created_at ON certs BEGIN"
 	"  SELECT RAISE(ABORT, 'certs: recorded fields never change'); END;",
+
+	/*
+	 * 3: what a request key was used for, and who holds a pending
+	 * intent.  request_fp is the SHA-256 ca/ makes of the request (its
+	 * subject key, TNAuthList, CA flag, requester and account), fixed
+	 * once recorded like the other recorded fields; run is the id of the
+	 * run that reserved the row, whose lock says whether it is still
+	 * alive (docs/store.md, "Runs").  ADD COLUMN changes the schema
+	 * only: no row is rewritten, ids stay, older rows read NULL.
+	 */
+	"ALTER TABLE certs ADD COLUMN request_fp BLOB CHECK (request_fp IS"
+	"  NULL OR (typeof(request_fp) = 'blob' AND length(request_fp) = 32));"
+	"ALTER TABLE certs ADD COLUMN run TEXT;"
+	"DROP TRIGGER certs_fixed;"
+	"CREATE TRIGGER certs_fixed BEFORE UPDATE OF issuer, serial, profile,"
+	"  subject, tnauth, not_before, not_after, created_at, request_fp ON"
+	"  certs BEGIN"
+	"  SELECT RAISE(ABORT, 'certs: recorded fields never change'); END;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,
     "STORE_SCHEMA_VERSION must count the migrations");
 
-#define CERT_COLS \
+#define CERT_COLS_V1 \
 	"issuer, serial, profile, subject, tnauth, not_before, not_after, " \
 	"tbs, der, status, request_key, created_at, issued_at, revoked_at, " \
 	"reason, abort_reason"
+#define CERT_COLS	CERT_COLS_V1 ", request_fp, run"
+/* A read-only handle on a database older than version 3. */
+#define CERT_COLS_OLD	CERT_COLS_V1 ", NULL, NULL"
+
+/* The statements that read CERT_COLS, for either column list. */
+#define SQL_PENDING_ALL(c) \
+	"SELECT " c " FROM certs WHERE status = 'pending' ORDER BY id"
+#define SQL_PENDING_ISSUER(c) \
+	"SELECT " c " FROM certs WHERE issuer = ?1 AND status = 'pending' " \
+	"ORDER BY id"
+#define SQL_LOOKUP(c) \
+	"SELECT " c " FROM certs WHERE request_key = ?1"
+#define SQL_GET(c) \
+	"SELECT " c " FROM certs WHERE serial = ?2 AND issuer = ?1"
+#define SQL_GET_SERIAL(c) \
+	"SELECT " c " FROM certs WHERE serial = ?1 LIMIT 2"
+#define SQL_ITER(c) \
+	"SELECT " c " FROM certs WHERE (?1 IS NULL OR issuer = ?1) AND " \
+	"(?2 IS NULL OR status = ?2) ORDER BY id"
 
 enum sq_stmt {
 	S_BEGIN,
@@ -194,8 +241,8 @@ static const char *const stmt_sql[S_NSTMT] = {
 	[S_ROLLBACK] = "ROLLBACK",
 	[S_RESERVE] = "INSERT INTO certs (issuer, serial, profile, subject, "
 	    "tnauth, not_before, not_after, tbs, status, request_key, "
-	    "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', "
-	    "?9, ?10)",
+	    "created_at, request_fp, run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+	    "?8, 'pending', ?9, ?10, ?11, ?12)",
 	[S_COMMIT_GET] = "SELECT profile, subject, tnauth, not_before, "
 	    "not_after, request_key, id, status, tbs FROM certs WHERE "
 	    "serial = ?2 AND issuer = ?1",
@@ -209,18 +256,12 @@ static const char *const stmt_sql[S_NSTMT] = {
 	[S_ABORT] = "UPDATE certs SET status = 'aborted', abort_reason = ?3, "
 	    "request_key = NULL WHERE serial = ?2 AND issuer = ?1 AND "
 	    "status = 'pending'",
-	[S_PENDING_ALL] = "SELECT " CERT_COLS " FROM certs WHERE "
-	    "status = 'pending' ORDER BY id",
-	[S_PENDING_ISSUER] = "SELECT " CERT_COLS " FROM certs WHERE "
-	    "issuer = ?1 AND status = 'pending' ORDER BY id",
-	[S_LOOKUP] = "SELECT " CERT_COLS " FROM certs WHERE "
-	    "request_key = ?1",
-	[S_GET] = "SELECT " CERT_COLS " FROM certs WHERE serial = ?2 AND "
-	    "issuer = ?1",
-	[S_GET_SERIAL] = "SELECT " CERT_COLS " FROM certs WHERE serial = ?1 "
-	    "LIMIT 2",
-	[S_ITER] = "SELECT " CERT_COLS " FROM certs WHERE (?1 IS NULL OR "
-	    "issuer = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY id",
+	[S_PENDING_ALL] = SQL_PENDING_ALL(CERT_COLS),
+	[S_PENDING_ISSUER] = SQL_PENDING_ISSUER(CERT_COLS),
+	[S_LOOKUP] = SQL_LOOKUP(CERT_COLS),
+	[S_GET] = SQL_GET(CERT_COLS),
+	[S_GET_SERIAL] = SQL_GET_SERIAL(CERT_COLS),
+	[S_ITER] = SQL_ITER(CERT_COLS),
 	[S_REVOKE] = "UPDATE certs SET status = 'revoked', revoked_at = ?3, "
 	    "reason = ?4 WHERE serial = ?2 AND issuer = ?1 AND "
 	    "status = 'valid'",
@@ -233,6 +274,19 @@ static const char *const stmt_sql[S_NSTMT] = {
 	    "LIMIT 1",
 	[S_AUDIT_INSERT] = "INSERT INTO audit (seq, line) VALUES (?1, ?2)",
 	[S_AUDIT_ALL] = "SELECT line FROM audit ORDER BY seq",
+};
+
+/*
+ * The reading statements of a read-only handle on a database older than
+ * version 3 (never migrated): the columns it lacks read as NULL.
+ */
+static const char *const stmt_sql_old[S_NSTMT] = {
+	[S_PENDING_ALL] = SQL_PENDING_ALL(CERT_COLS_OLD),
+	[S_PENDING_ISSUER] = SQL_PENDING_ISSUER(CERT_COLS_OLD),
+	[S_LOOKUP] = SQL_LOOKUP(CERT_COLS_OLD),
+	[S_GET] = SQL_GET(CERT_COLS_OLD),
+	[S_GET_SERIAL] = SQL_GET_SERIAL(CERT_COLS_OLD),
+	[S_ITER] = SQL_ITER(CERT_COLS_OLD),
 };
 
 /*
@@ -259,6 +313,9 @@ struct sq {
 	struct store	 base;
 	sqlite3		*db;
 	bool		 readonly;
+	int64_t		 schema;	/* the database's version */
+	int		 runfd;		/* the run's lock, or -1 */
+	char		 run[STORE_RUN_ID_LEN + 1];
 	sqlite3_stmt	*st[S_NSTMT];
 	struct sq_intent *rv;		/* the last reservation (one block) */
 	size_t		  nrv;
@@ -292,8 +349,12 @@ sq_fail(struct sq *q, struct st_err *e, const char *what)
 static int
 sq_stmt(struct sq *q, enum sq_stmt id, sqlite3_stmt **out, struct st_err *e)
 {
+	const char	*sql = stmt_sql[id];
+
 	*out = NULL;
-	if (q->st[id] == NULL && sqlite3_prepare_v3(q->db, stmt_sql[id], -1,
+	if (q->schema < NMIGRATIONS && stmt_sql_old[id] != NULL)
+		sql = stmt_sql_old[id];
+	if (q->st[id] == NULL && sqlite3_prepare_v3(q->db, sql, -1,
 	    SQLITE_PREPARE_PERSISTENT, &q->st[id], NULL) != SQLITE_OK)
 		return sq_fail(q, e, "prepare");
 	*out = q->st[id];
@@ -477,6 +538,9 @@ sq_row_cert(sqlite3_stmt *st, struct store_cert *c)
 	c->reason = sqlite3_column_type(st, 14) == SQLITE_NULL ? -1 :
 	    sqlite3_column_int(st, 14);
 	c->abort_reason = (const char *)sqlite3_column_text(st, 15);
+	if (sqlite3_column_bytes(st, 16) == STORE_REQUEST_FP_LEN)
+		c->request_fp = sqlite3_column_blob(st, 16);
+	c->run = (const char *)sqlite3_column_text(st, 17);
 	if (c->tnauth == NULL)
 		c->tnauth_len = 0;
 	if (c->der == NULL)
@@ -619,6 +683,224 @@ sq_why(struct sq *q, const char *issuer, const uint8_t *serial, size_t len,
 }
 
 /* ------------------------------------------------------------------ */
+/* Runs (docs/store.md, "Runs")                                       */
+
+/* Beside the database: "<database>-runs/<run id>.lock". */
+#define RUNS_SUFFIX	"-runs"
+/* A ".tmp" file younger than this may be a run being taken. */
+#define RUN_TMP_AGE	600
+
+/*
+ * The directory of run locks into buf.  ST_E_USAGE for a database
+ * without a file (in memory: no other process sees its rows).
+ */
+static int
+sq_runs_dir(struct sq *q, char *buf, size_t bufsz, struct st_err *e)
+{
+	const char	*f = sqlite3_db_filename(q->db, "main");
+
+	if (f == NULL || f[0] == '\0')
+		return st_err_set(e, ST_E_USAGE,
+		    "store: runs: a database without a file has no runs");
+	if ((size_t)snprintf(buf, bufsz, "%s" RUNS_SUFFIX, f) >= bufsz)
+		return st_err_set(e, ST_E_USAGE,
+		    "store: runs: the database's path is too long");
+	return 0;
+}
+
+/*
+ * Remove the files of runs that are over: a process that was killed
+ * leaves its run's file behind, unlocked.  Only shared locks are taken
+ * here, as store_run_alive takes them, so a sweep never makes a dead run
+ * look alive to a concurrent check, and never takes a live run's file:
+ * a run locks its file before the file gets its name.  Removing a dead
+ * run's file turns "unlocked" into "absent", which means the same.  A
+ * ".tmp" file is a run being taken; only an old one is removed.
+ */
+static void
+sq_runs_sweep(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 sb;
+	char		 path[PATH_MAX];
+	size_t		 l;
+	bool		 tmp;
+	int		 fd;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		l = strlen(de->d_name);
+		tmp = l > 4 && strcmp(de->d_name + l - 4, ".tmp") == 0;
+		if ((!tmp && (l <= 5 || strcmp(de->d_name + l - 5, ".lock") !=
+		    0)) || (size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    de->d_name) >= sizeof(path))
+			continue;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+		    O_NONBLOCK)) == -1)
+			continue;
+		if ((!tmp || (fstat(fd, &sb) == 0 && sb.st_mtime <
+		    time(NULL) - RUN_TMP_AGE)) &&
+		    flock(fd, LOCK_SH | LOCK_NB) == 0)
+			(void)unlink(path);
+		close(fd);
+	}
+	closedir(d);
+}
+
+/*
+ * Take this handle's run, once: a random id, and an exclusive flock on
+ * "<id>.lock", held until sq_close (the kernel drops it when the process
+ * dies, kill -9 included).  The file is locked under a temporary name
+ * and then renamed, so a file with a run's name is locked for as long
+ * as its run lives.  It holds the process id, for messages.  flock, not
+ * fcntl: an fcntl lock belongs to the process, so another handle of the
+ * same process would see its own runs as dead, and closing any
+ * descriptor of the file would drop the lock.
+ */
+static int
+sq_run_take(struct sq *q, struct st_err *e)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 rnd[STORE_RUN_ID_LEN / 2];
+	char			 dir[PATH_MAX], tmp[PATH_MAX], path[PATH_MAX];
+	char			 id[STORE_RUN_ID_LEN + 1];
+	size_t			 i;
+	int			 fd = -1, tries, err = 0, rc = ST_E_INTERNAL;
+
+	if (q->runfd >= 0)
+		return 0;
+	if ((rc = sq_runs_dir(q, dir, sizeof(dir), e)) != 0)
+		goto out;
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		rc = st_err_set(e, ST_E_IO, "store: runs: %s: %s", dir,
+		    strerror(errno));
+		goto out;
+	}
+	sq_runs_sweep(dir);
+	for (tries = 0; tries < 4 && fd < 0; tries++) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+			rc = st_err_set(e, ST_E_CRYPTO,
+			    "store: runs: no random bytes for a run id");
+			goto out;
+		}
+		for (i = 0; i < sizeof(rnd); i++) {
+			id[2 * i] = hex[rnd[i] >> 4];
+			id[2 * i + 1] = hex[rnd[i] & 0xf];
+		}
+		id[STORE_RUN_ID_LEN] = '\0';
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, id) >=
+		    sizeof(tmp) || (size_t)snprintf(path, sizeof(path),
+		    "%s/%s.lock", dir, id) >= sizeof(path)) {
+			rc = st_err_set(e, ST_E_USAGE,
+			    "store: runs: the database's path is too long");
+			goto out;
+		}
+		if ((fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
+		    O_NOFOLLOW, 0600)) == -1) {
+			err = errno;
+			continue;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+		    dprintf(fd, "%ld\n", (long)getpid()) > 0 &&
+		    rename(tmp, path) == 0)
+			break;
+		/* A sweep took it meanwhile (or worse): another id. */
+		err = errno;
+		(void)unlink(tmp);
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
+		rc = st_err_set(e, ST_E_IO, "store: runs: cannot take a run "
+		    "lock in %s: %s", dir, strerror(err));
+		goto out;
+	}
+	q->runfd = fd;
+	memcpy(q->run, id, sizeof(q->run));
+	rc = 0;
+out:
+	return rc;
+}
+
+/* End this handle's run: its file removed, its lock released. */
+static void
+sq_run_drop(struct sq *q)
+{
+	char	dir[PATH_MAX], path[PATH_MAX];
+
+	if (q->runfd < 0)
+		return;
+	if (sq_runs_dir(q, dir, sizeof(dir), NULL) == 0 &&
+	    (size_t)snprintf(path, sizeof(path), "%s/%s.lock", dir, q->run) <
+	    sizeof(path))
+		(void)unlink(path);
+	close(q->runfd);
+	q->runfd = -1;
+	q->run[0] = '\0';
+}
+
+static int
+sq_run_id(struct store *s, const char **id, struct st_err *e)
+{
+	struct sq	*q = sq_of(s);
+	int		 rc;
+
+	if (q->readonly)
+		return st_err_set(e, ST_E_USAGE,
+		    "store: runs: the database was opened read-only");
+	if ((rc = sq_run_take(q, e)) != 0)
+		return rc;
+	*id = q->run;
+	return 0;
+}
+
+/*
+ * Whether a run's lock is held: a shared, non-blocking flock on its file
+ * fails only while the run's exclusive lock is held.  No file: the run
+ * ended (or a sweep removed the file of a dead run).
+ */
+static int
+sq_run_alive(struct store *s, const char *run, long *pid, struct st_err *e)
+{
+	struct sq	*q = sq_of(s);
+	char		 dir[PATH_MAX], path[PATH_MAX], buf[32];
+	ssize_t		 n;
+	int		 fd, x, rc = ST_E_INTERNAL;
+
+	if (sq_runs_dir(q, dir, sizeof(dir), NULL) != 0)
+		return 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.lock", dir, run) >=
+	    sizeof(path))
+		return st_err_set(e, ST_E_USAGE,
+		    "store: runs: the database's path is too long");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		return st_err_set(e, ST_E_IO, "store: run %s: %s: %s", run,
+		    path, strerror(errno));
+	}
+	if ((n = pread(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		if (pid != NULL)
+			*pid = strtol(buf, NULL, 10);
+	}
+	while ((x = flock(fd, LOCK_SH | LOCK_NB)) == -1 && errno == EINTR)
+		continue;
+	if (x == 0)
+		rc = 0;
+	else if (errno == EWOULDBLOCK)
+		rc = 1;
+	else
+		rc = st_err_set(e, ST_E_IO, "store: run %s: %s: %s", run, path,
+		    strerror(errno));
+	close(fd);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
 /* Operations                                                         */
 
 static void
@@ -627,6 +909,7 @@ sq_close(struct store *s)
 	struct sq	*q = sq_of(s);
 	int		 i;
 
+	sq_run_drop(q);
 	for (i = 0; i < S_NSTMT; i++)
 		sqlite3_finalize(q->st[i]);
 	sqlite3_close_v2(q->db);
@@ -707,12 +990,23 @@ sq_issue_reserve(struct store *s, const struct store_intent *v, size_t n,
 	sqlite3_stmt		*st;
 	int64_t			 now = (int64_t)time(NULL);
 	char			 hex[2 * STORE_SERIAL_MAX + 1];
+	struct st_err		 re;
 	size_t			 i;
 	int			 rc = ST_E_INTERNAL, x;
 
 	free(q->rv);
 	q->rv = NULL;
 	q->nrv = q->rnext = 0;
+	/*
+	 * Every intent names its run, so that recovery leaves it alone while
+	 * this handle lives.  A database without a file has no other
+	 * process to tell: its intents name none.
+	 */
+	st_err_clear(&re);
+	if ((rc = sq_run_take(q, &re)) != 0 && rc != ST_E_USAGE) {
+		st_err_set(e, rc, "%s", st_err_str(&re, rc));
+		goto out;
+	}
 	kept = intents_copy(v, n);
 	if ((rc = sq_stmt(q, S_RESERVE, &st, e)) != 0 ||
 	    (rc = sq_begin(q, e)) != 0)
@@ -736,6 +1030,11 @@ sq_issue_reserve(struct store *s, const struct store_intent *v, size_t n,
 			sqlite3_bind_text(st, 9, it->request_key, -1,
 			    SQLITE_STATIC);
 		sqlite3_bind_int64(st, 10, now);
+		if (it->request_fp != NULL)
+			sqlite3_bind_blob(st, 11, it->request_fp,
+			    STORE_REQUEST_FP_LEN, SQLITE_STATIC);
+		if (q->runfd >= 0)
+			sqlite3_bind_text(st, 12, q->run, -1, SQLITE_STATIC);
 		x = sqlite3_step(st);
 		if (x == SQLITE_CONSTRAINT_UNIQUE) {
 			if (conflict != NULL)
@@ -1408,6 +1707,8 @@ static const struct store_ops sq_ops = {
 	.audit_append = sq_audit_append,
 	.audit_head = sq_audit_head,
 	.audit_iter = sq_audit_iter,
+	.run_id = sq_run_id,
+	.run_alive = sq_run_alive,
 };
 
 /* Set the journal mode to WAL; the pragma answers with the mode in force. */
@@ -1469,7 +1770,9 @@ sq_setup(struct sq *q, const char *path, struct st_err *e)
 		}
 		/*
 		 * Every version since 1 has the columns the reading
-		 * statements use, so an older database is read as it is.
+		 * statements use but those of version 3, which a handle on
+		 * an older database reads as NULL (stmt_sql_old), so an
+		 * older database is read as it is.
 		 */
 		if (v < 1) {
 			rc = st_err_set(e, ST_E_STORE,
@@ -1478,8 +1781,11 @@ sq_setup(struct sq *q, const char *path, struct st_err *e)
 			    (long long)v, NMIGRATIONS);
 			goto out;
 		}
+		q->schema = v;
 	} else if ((rc = sq_migrate(q, e)) != 0)
 		goto out;
+	else
+		q->schema = NMIGRATIONS;
 	rc = 0;
 out:
 	return rc;
@@ -1506,6 +1812,7 @@ store_sqlite_open(const char *path, bool readonly, struct store **out,
 	}
 	q->base.ops = &sq_ops;
 	q->readonly = readonly;
+	q->runfd = -1;
 	if (readonly && stat(path, &sb) != 0) {
 		rc = st_err_set(e, errno == ENOENT ? ST_E_NOTFOUND : ST_E_IO,
 		    "store: %s: %s", path, strerror(errno));

@@ -424,6 +424,33 @@ store_request_lookup_many(struct store *s, const char *const *keys, size_t n,
 }
 
 int
+store_run_id(struct store *s, const char **id, struct st_err *e)
+{
+	*id = NULL;
+	return s->ops->run_id(s, id, e);
+}
+
+int
+store_run_alive(struct store *s, const char *run, long *pid,
+    struct st_err *e)
+{
+	size_t	i;
+
+	if (pid != NULL)
+		*pid = 0;
+	/* The id names a file: nothing but what store_run_id makes. */
+	for (i = 0; run != NULL && i < STORE_RUN_ID_LEN; i++)
+		if (!((run[i] >= '0' && run[i] <= '9') ||
+		    (run[i] >= 'a' && run[i] <= 'f')))
+			break;
+	if (run == NULL || i != STORE_RUN_ID_LEN || run[i] != '\0')
+		return st_err_set(e, ST_E_USAGE,
+		    "store: run id must be %d lowercase hex digits",
+		    STORE_RUN_ID_LEN);
+	return s->ops->run_alive(s, run, pid, e);
+}
+
+int
 store_cert_get(struct store *s, const char *issuer, const uint8_t *serial,
     size_t serial_len, struct store_cert **out, struct st_err *e)
 {
@@ -620,7 +647,8 @@ store_cert_dup(const struct store_cert *c, struct store_cert **out)
 #define SLEN(s) ((s) != NULL ? strlen(s) + 1 : 0)
 	sz = sizeof(*d) + SLEN(c->issuer) + c->serial_len + SLEN(c->profile) +
 	    SLEN(c->subject) + c->tnauth_len + c->tbs_len + c->der_len +
-	    SLEN(c->request_key) + SLEN(c->abort_reason);
+	    SLEN(c->request_key) + SLEN(c->abort_reason) +
+	    (c->request_fp != NULL ? STORE_REQUEST_FP_LEN : 0) + SLEN(c->run);
 	if ((d = calloc(1, sz)) == NULL)
 		return ST_E_NOMEM;
 	*d = *c;
@@ -652,6 +680,12 @@ store_cert_dup(const struct store_cert *c, struct store_cert **out)
 	COPYB(der, der_len);
 	COPYS(request_key);
 	COPYS(abort_reason);
+	if (c->request_fp != NULL) {
+		memcpy(p, c->request_fp, STORE_REQUEST_FP_LEN);
+		d->request_fp = p;
+		p += STORE_REQUEST_FP_LEN;
+	}
+	COPYS(run);
 #undef SLEN
 #undef COPYS
 #undef COPYB

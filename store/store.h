@@ -35,11 +35,15 @@
 struct store;
 
 /* The schema version this code writes (docs/store.md, "Migrations"). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 /* Longest serial, in bytes (RFC 5280 section 4.1.2.2). */
 #define STORE_SERIAL_MAX     20
 /* SHA-256 in lowercase hex plus NUL. */
 #define STORE_HASH_HEXSZ     65
+/* A request fingerprint (ca/'s SHA-256 of what was asked), in bytes. */
+#define STORE_REQUEST_FP_LEN 32
+/* A run id: this many lowercase hex digits. */
+#define STORE_RUN_ID_LEN     32
 
 /*
  * Open (creating it if needed) the store named by uri and bring its schema
@@ -87,6 +91,9 @@ struct store_intent {
 	const uint8_t	*tbs;		/* the TBSCertificate DER to sign */
 	size_t		 tbs_len;
 	const char	*request_key;	/* idempotency key, or NULL */
+	const uint8_t	*request_fp;	/* STORE_REQUEST_FP_LEN bytes naming
+					 * the request under request_key, or
+					 * NULL; never changes once recorded */
 };
 
 /* A certificate as recorded.  Pointers are const; see each function. */
@@ -112,6 +119,13 @@ struct store_cert {
 	int64_t			 revoked_at;	/* 0 unless revoked */
 	int			 reason;	/* RFC 5280 5.3.1; -1 if none */
 	const char		*abort_reason;	/* NULL unless aborted */
+	const uint8_t		*request_fp;	/* STORE_REQUEST_FP_LEN bytes,
+						 * or NULL (none given, or
+						 * recorded before schema
+						 * version 3) */
+	const char		*run;		/* the run that reserved it
+						 * (store_run_alive), or NULL
+						 * (before schema version 3) */
 };
 
 /* (issuer, serial): names one certificate. */
@@ -135,11 +149,14 @@ struct store_signed {
 
 /*
  * Phase 1: record n intents with status pending, in one transaction,
- * before anything is signed.  A serial already used by the issuer (in any
- * status) or a request key held by a pending, valid or revoked row is
- * ST_E_EXISTS, nothing is recorded, and *conflict (may be NULL) is the
- * index of the offending intent: the caller draws a new serial, or looks
- * the key up with store_request_lookup.  Bad fields are ST_E_USAGE.
+ * before anything is signed, each with this handle's run id (taken with
+ * its lock on the first reservation: store_run_id).  A serial already
+ * used by the issuer (in any status) or a request key held by a pending,
+ * valid or revoked row is ST_E_EXISTS, nothing is recorded, and
+ * *conflict (may be NULL) is the index of the offending intent: the
+ * caller draws a new serial, or looks the key up with
+ * store_request_lookup.  Bad fields are ST_E_USAGE; a run lock that
+ * cannot be taken is ST_E_IO.
  */
 int	store_issue_reserve(struct store *, const struct store_intent *v,
     size_t n, size_t *conflict, struct st_err *e) ST_MUSTCHECK;
@@ -197,6 +214,36 @@ int	store_request_lookup(struct store *, const char *key,
  */
 int	store_request_lookup_many(struct store *, const char *const *keys,
     size_t n, struct store_cert **out, struct st_err *e) ST_MUSTCHECK;
+
+/*
+ * Runs.  A handle that reserves intents is a run: on its first
+ * reservation it takes a run id and an exclusive lock (flock) on a file
+ * named after it beside the database, which it holds until
+ * store_close, and every intent it reserves records that id.  The
+ * kernel releases the lock when the process dies however it dies
+ * (kill -9 included), so a pending intent whose run's lock can be taken
+ * was left by a dead process and will never be committed by it, while
+ * one whose lock is held belongs to a live run that may be signing it
+ * now (docs/store.md, "Runs").
+ */
+
+/*
+ * This handle's run id (STORE_RUN_ID_LEN hex digits), taking the run and
+ * its lock if the handle has none yet.  *id lives as long as the handle.
+ * ST_E_IO when the lock cannot be taken; ST_E_USAGE for a store that has
+ * no file (an in-memory database: no other process can see its rows).
+ */
+int	store_run_id(struct store *, const char **id, struct st_err *e)
+    ST_MUSTCHECK;
+/*
+ * Is run (a row's run id) alive?  1 when its lock is held (by another
+ * process, another handle, or this one), 0 when it is not (the run ended
+ * or its process died), or a negative error (ST_E_USAGE for a malformed
+ * id, ST_E_IO).  *pid (may be NULL) is the process that took the run, or
+ * 0 when unknown.  Once 0, always 0: a run id is never taken twice.
+ */
+int	store_run_alive(struct store *, const char *run, long *pid,
+    struct st_err *e) ST_MUSTCHECK;
 
 /* One certificate by (issuer, serial).  ST_E_NOTFOUND when absent. */
 int	store_cert_get(struct store *, const char *issuer, const uint8_t *serial,
@@ -365,6 +412,43 @@ int	store_audit_export(struct store *, FILE *f, struct st_err *e)
 
 /* Parse "SEQ:HASH" (as printed by stica audit verify). */
 int	store_audit_head_parse(const char *s, struct store_audit_head *out,
+    struct st_err *e) ST_MUSTCHECK;
+
+/* ------------------------------------------------------------------ */
+/* The audit log cross-checked against the tables (store/audit.c)     */
+/*                                                                    */
+/* Appended for "stica audit verify" against a store: the chain alone  */
+/* cannot show lines cut from its end or an edit of its last line.     */
+
+/* What a cross-check covered. */
+struct store_audit_xcheck {
+	int64_t	certs;		/* valid, revoked, aborted rows */
+	int64_t	revoked;	/* of which revoked */
+	int64_t	aborted;	/* of which aborted */
+	int64_t	crls;		/* CRL numbers allocated */
+	int64_t	found;		/* inconsistencies reported */
+};
+
+/* One inconsistency: one line of text, without a newline; borrowed. */
+typedef void (*store_audit_finding_cb)(void *arg, const char *msg);
+
+/*
+ * Open the store named by uri read-only and verify its log as
+ * store_audit_verify does; when the chain is intact, check that the log
+ * holds what the tables record: an "issue" line for every valid or
+ * revoked certificate and a "revoke" line for every revoked one, an
+ * "abort" line for every aborted one, each with the row's fields, and a
+ * "crl" line for every CRL number allocated.  The tables are read before
+ * the log, so a writer working meanwhile causes no false report.  Each
+ * inconsistency goes to cb (may be NULL) and is counted in sum (may be
+ * NULL).  Returns 0 when all holds; ST_E_VERIFY when the chain is broken
+ * (rep and e as for store_audit_verify, nothing sent to cb) or when an
+ * inconsistency was reported (rep->fault STORE_AUDIT_OK, sum->found > 0,
+ * e a summary); or another error, as store_open_readonly's.
+ */
+int	store_audit_verify_tables(const char *uri,
+    const struct store_audit_head *expect, struct store_audit_report *rep,
+    struct store_audit_xcheck *sum, store_audit_finding_cb cb, void *arg,
     struct st_err *e) ST_MUSTCHECK;
 
 #endif /* STICA_STORE_H */

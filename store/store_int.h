@@ -59,6 +59,11 @@ struct store_ops {
 	int		(*audit_iter)(struct store *,
 			    int (*cb)(void *, const char *, size_t), void *,
 			    struct st_err *);
+	int		(*run_id)(struct store *, const char **,
+			    struct st_err *);
+	/* run: STORE_RUN_ID_LEN lowercase hex digits */
+	int		(*run_alive)(struct store *, const char *, long *,
+			    struct st_err *);
 };
 
 /* Every backend's handle starts with this. */

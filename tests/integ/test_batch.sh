@@ -117,6 +117,42 @@ check_eq "rerun: the same serials and certificates" "$(grep -v error \
 check_eq "rerun: lines marked already_issued" "$(grep -c \
     '"already_issued":true' "$T_TMP/out2.jsonl")" 196
 
+# --- a rerun with lines changed: only those are refused ------------------------
+# Line N's request key <batch-id>:N names the request of that line; a rerun
+# under the same batch id with line 10's number and line 20's key changed
+# refuses those two lines (ST_E_EXISTS, audited) and returns the others.
+/usr/bin/python3 -c "
+import json, sys
+ls = open(sys.argv[1]).read().split('\n')
+o = json.loads(ls[9]); o['tnauthlist'] = ['tn:12025519999']; ls[9] = json.dumps(o)
+o = json.loads(ls[19]); o['pubkey'] = json.loads(ls[20])['pubkey']; ls[19] = json.dumps(o)
+open(sys.argv[2], 'w').write('\n'.join(ls))" "$T_TMP/in.jsonl" "$T_TMP/changed.jsonl"
+check_exit "changed lines: exit 1" 1 "$STICA" issue-batch --config "$C" \
+    --input "$T_TMP/changed.jsonl" --batch-id "$id" \
+    --output "$T_TMP/changed.out"
+check_grep "changed lines: 194 already issued, 6 failed" \
+    '^\{"issued":0,"already_issued":194,"failed":6,' "$T_TMP/out"
+check_eq "changed line 10: ST_E_EXISTS" "$(field 10 code \
+    "$T_TMP/changed.out")" ST_E_EXISTS
+check_grep "changed line 10: the key and both TNAuthLists named" \
+    "\"line\":10,.*request key '$id:10' .*TNAuthList tn:12025519999.*tn:12025510009" \
+    "$T_TMP/changed.out"
+check_eq "changed line 20: ST_E_EXISTS" "$(field 20 code \
+    "$T_TMP/changed.out")" ST_E_EXISTS
+check_grep "changed line 20: the key named" \
+    "\"line\":20,.*request key '$id:20' .*subject public key" \
+    "$T_TMP/changed.out"
+check_eq "changed lines: the others as before" "$(grep -v error \
+    "$T_TMP/changed.out" | sed 's/,"already_issued":true//' | sha256sum)" \
+    "$(grep -v error "$T_TMP/out.jsonl" | grep -v '"line":10,' |
+    grep -v '"line":20,' | sha256sum)"
+check_eq "changed lines: no new rows" "$(sqlite3 "$D/stica.db" \
+    "SELECT count(*) FROM certs")" "$before"
+check_eq "changed lines: two refuse lines, with their keys" "$(sqlite3 \
+    "$D/stica.db" "SELECT group_concat(json_extract(line, '\$.request'))
+    FROM audit WHERE json_extract(line, '\$.event') = 'refuse' AND
+    json_extract(line, '\$.code') = 'ST_E_EXISTS'")" "$id:10,$id:20"
+
 # --- --strict ------------------------------------------------------------------
 /usr/bin/python3 "$GEN" 600 12025520000 --bad 300 >"$T_TMP/strict.jsonl"
 check_exit "--strict: exit 2" 2 "$STICA" issue-batch --config "$C" \

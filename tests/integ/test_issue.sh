@@ -275,22 +275,120 @@ check_exit "an expired cap is refused" 1 "$STICA" issue --config "$C" \
     --profile pertn-ee --pubkey "$K/pertn-ee.pub" \
     --not-after 2020-01-01T00:00:00Z --tnauthlist tn:12025550401
 check_grep "expired cap: reason" "authority token has expired" "$T_TMP/err"
+# A control character in a value that lands in the subject ({account}).
+check_exit "control character in {account} refused" 1 "$STICA" issue \
+    --config "$C" --profile pertn-ee --pubkey "$K/pertn-ee.pub" \
+    --account "$(printf 'acme\001')" --tnauthlist tn:12025550402
+check_grep "control character: named" \
+    'refused \(ST_E_REFUSED\): .*account. has control character 0x01' \
+    "$T_TMP/err"
+check "a UTF-8 account is fine" "$STICA" issue --config "$C" --profile \
+    pertn-ee --pubkey "$K/pertn-ee.pub" --account "Société 7" --tnauthlist \
+    tn:12025550402 -o "$T_TMP/utf8.pem"
+check_grep "... and in the subject as UTF-8" "O=Société 7," \
+    "$(openssl x509 -in "$T_TMP/utf8.pem" -noout -subject -nameopt utf8 \
+    >"$T_TMP/subj"; echo "$T_TMP/subj")"
 nb=$(openssl x509 -in "$T_TMP/pertn-ee.leaf" -noout -startdate | cut -d= -f2)
 ca_nb=$(openssl x509 -in "$D/ca.pem" -noout -startdate | cut -d= -f2)
 check "notBefore never before the issuer's" test \
     "$(date -u -d "$nb" +%s)" -ge "$(date -u -d "$ca_nb" +%s)"
 
 # --- idempotency -------------------------------------------------------------
-check "request key: first" "$STICA" issue --config "$C" --profile pertn-ee \
-    --pubkey "$K/pertn-ee.pub" --tnauthlist tn:12025550500 \
-    --request-key order-42 -o "$T_TMP/rk1.pem"
-check "request key: again" "$STICA" issue --config "$C" --profile pertn-ee \
-    --pubkey "$K/pertn-ee.pub" --tnauthlist tn:12025550500 \
-    --request-key order-42 -o "$T_TMP/rk2.pem"
+# A request key names one request: issuer and profile (when pinned), the
+# subject public key, the TNAuthList, CA or end entity, requester and
+# account.  The same request again returns its certificate; any other
+# request under the key is refused with ST_E_EXISTS (exit 1) and a refuse
+# line, and so is the key once its certificate is revoked.
+rk() { # KEY ARGS...: stica issue with a request key
+	rkk=$1
+	shift
+	"$STICA" issue --config "$C" --request-key "$rkk" "$@"
+}
+check "request key: first" rk order-42 --profile pertn-ee \
+    --pubkey "$K/pertn-ee.pub" --tnauthlist tn:12025550500 -o "$T_TMP/rk1.pem"
+check "request key: again" rk order-42 --profile pertn-ee \
+    --pubkey "$K/pertn-ee.pub" --tnauthlist tn:12025550500 -o "$T_TMP/rk2.pem"
 check_grep "request key: reported as already issued" "already issued" \
     "$T_TMP/err"
 check "request key: the same certificate" cmp "$T_TMP/rk1.pem" \
     "$T_TMP/rk2.pem"
+rksn=$(openssl x509 -in "$T_TMP/rk1.pem" -noout -serial | cut -d= -f2 |
+    tr 'A-F' 'a-f')
+openssl req -new -key "$K/pertn-ee.key" -subj "/CN=x" -out "$K/rk.csr" \
+    2>/dev/null
+check "request key: the same key in a CSR is the same request" rk order-42 \
+    --profile pertn-ee --csr "$K/rk.csr" --tnauthlist tn:12025550500 \
+    -o "$T_TMP/rk3.pem"
+check "request key: CSR: the same certificate" cmp "$T_TMP/rk1.pem" \
+    "$T_TMP/rk3.pem"
+check "request key: no profile pinned: the recorded choice stands" rk \
+    order-42 --pubkey "$K/pertn-ee.pub" --tnauthlist tn:12025550500 \
+    -o "$T_TMP/rk4.pem"
+check "request key: unpinned: the same certificate" cmp "$T_TMP/rk1.pem" \
+    "$T_TMP/rk4.pem"
+check_exit "request key: another number refused" 1 rk order-42 \
+    --profile pertn-ee --pubkey "$K/pertn-ee.pub" --tnauthlist tn:12025550501
+check_grep "another number: ST_E_EXISTS, the key, both TNAuthLists" \
+    "refused \(ST_E_EXISTS\): request key 'order-42' .*serial $rksn.*TNAuthList tn:12025550501.*tn:12025550500" \
+    "$T_TMP/err"
+check_exit "request key: another key refused" 1 rk order-42 --profile \
+    pertn-ee --pubkey "$K/spc-ee.pub" --tnauthlist tn:12025550500
+check_grep "another key: the subject public key named" \
+    "refused \(ST_E_EXISTS\): request key 'order-42' .*subject public key" \
+    "$T_TMP/err"
+check_exit "request key: another account refused" 1 rk order-42 --profile \
+    pertn-ee --pubkey "$K/pertn-ee.pub" --tnauthlist tn:12025550500 \
+    --account acme-7
+check_grep "another account: named" \
+    "refused \(ST_E_EXISTS\): request key 'order-42' .*requester or account" \
+    "$T_TMP/err"
+check_exit "request key: another profile pinned refused" 1 rk order-42 \
+    --profile pertn-ca --ca --pubkey "$K/pertn-ee.pub" \
+    --tnauthlist tn:12025550500
+check_grep "another profile: a CA certificate asked for" \
+    "refused \(ST_E_EXISTS\): .*a CA certificate" "$T_TMP/err"
+check_eq "request key: nothing else was recorded under it" "$(sqlite3 \
+    "$D/stica.db" "SELECT count(*), lower(hex(serial)) FROM certs WHERE
+    request_key = 'order-42'")" "1|$rksn"
+"$STICA" audit export --config "$C" >"$T_TMP/audit.jsonl" 2>"$T_TMP/err"
+check_eq "request key: each refusal audited" "$(grep '"event":"refuse"' \
+    "$T_TMP/audit.jsonl" | grep '"request":"order-42"' |
+    grep -c '"code":"ST_E_EXISTS"')" 4
+check "revoke the request key's certificate" "$STICA" revoke --config "$C" \
+    --serial "$rksn" --reason keyCompromise
+check_exit "request key: revoked: the same request refused" 1 rk order-42 \
+    --profile pertn-ee --pubkey "$K/pertn-ee.pub" --tnauthlist tn:12025550500 \
+    -o "$T_TMP/rk5.pem"
+check_grep "revoked: serial, reason, and a new key needed" \
+    "refused \(ST_E_EXISTS\): request key 'order-42': its certificate, serial $rksn of issuer 'ca', was revoked \(keyCompromise\).*new request key" \
+    "$T_TMP/err"
+check_eq "revoked: no certificate written" "$(ls "$T_TMP" | grep -c '^rk5')" 0
+check "revoked: a new request key issues" rk order-43 --profile pertn-ee \
+    --pubkey "$K/pertn-ee.pub" --tnauthlist tn:12025550500
+check_grep "new request key: issued" "stica: issue: issued serial" "$T_TMP/err"
+# A row recorded before schema version 3 has no request fingerprint: it
+# is compared on what it holds (issuer, profile, the certificate's key,
+# TNAuthList and cA), so another number is still refused; the account,
+# which it does not record, cannot be told apart.
+check "old row: issue" rk old-1 --profile pertn-ee --pubkey \
+    "$K/pertn-ee.pub" --tnauthlist tn:12025550502 -o "$T_TMP/old1.pem"
+trg=$(sqlite3 "$D/stica.db" "SELECT sql FROM sqlite_master WHERE name =
+    'certs_fixed'")
+check "old row: its fingerprint removed" sqlite3 "$D/stica.db" "DROP TRIGGER
+    certs_fixed; UPDATE certs SET request_fp = NULL WHERE request_key =
+    'old-1'; $trg;"
+check "old row: the same request returns it" rk old-1 --profile pertn-ee \
+    --pubkey "$K/pertn-ee.pub" --tnauthlist tn:12025550502 -o "$T_TMP/old2.pem"
+check "old row: the same certificate" cmp "$T_TMP/old1.pem" "$T_TMP/old2.pem"
+check_exit "old row: another number refused" 1 rk old-1 --profile pertn-ee \
+    --pubkey "$K/pertn-ee.pub" --tnauthlist tn:12025550503
+check_grep "old row: the TNAuthList named" "ST_E_EXISTS.*TNAuthList" \
+    "$T_TMP/err"
+check_exit "old row: another key refused" 1 rk old-1 --profile pertn-ee \
+    --pubkey "$K/spc-ee.pub" --tnauthlist tn:12025550502
+check "old row: another account cannot be told apart" rk old-1 --profile \
+    pertn-ee --pubkey "$K/pertn-ee.pub" --tnauthlist tn:12025550502 \
+    --account acme-7
 
 # --- refusals: codes, reasons, audit lines -----------------------------------
 check_exit "outside the CA: refused" 1 "$STICA" issue --config "$C" \

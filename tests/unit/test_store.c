@@ -9,10 +9,12 @@
  * recomputed here with OpenSSL's SHA-256 and jansson.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -771,10 +773,11 @@ hexcat(char *dst, size_t dstsz, const uint8_t *p, size_t n)
 /*
  * A database written by schema version 1 (built here with the CLI: every
  * status, a TNAuthList or none, an audit chain, a CRL number) is read as
- * it is by a read-only handle, and migrated by a read-write one to
- * version 2 with every row, line and number unchanged, the same indexes
- * and triggers, and the old constraints still in force; issuance then
- * goes on where it stopped.
+ * it is by a read-only handle (the columns of version 3 read as none),
+ * and migrated by a read-write one to the current version with every
+ * row, line and number unchanged, the same indexes and triggers, the old
+ * constraints still in force, and the columns of version 3 empty;
+ * issuance then goes on where it stopped.
  */
 static void
 t_migrate_v1(void)
@@ -857,6 +860,13 @@ t_migrate_v1(void)
 	    &e), 0);
 	ASSERT_MEM_EQ(c->der, c->der_len, t[0].der, t[0].derlen);
 	ASSERT_MEM_EQ(c->tbs, c->tbs_len, t[0].tbs, t[0].tbslen);
+	ASSERT_TRUE(c->request_fp == NULL);
+	ASSERT_TRUE(c->run == NULL);
+	store_cert_free(c);
+	c = NULL;
+	ASSERT_INT_EQ(store_request_lookup(s, "line-43", &c, &e), 0);
+	ASSERT_INT_EQ(c->status, STORE_PENDING);
+	ASSERT_TRUE(c->run == NULL);
 	store_cert_free(c);
 	c = NULL;
 	store_close(s);
@@ -871,6 +881,10 @@ t_migrate_v1(void)
 	s = NULL;
 	ASSERT_INT_EQ(cli(CERTS_DIGEST, after, sizeof(after)), 0);
 	ASSERT_STR_EQ(after, before);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM pragma_table_info('certs') "
+	    "WHERE name = 'request_fp' OR name = 'run'"), 2);
+	ASSERT_INT_EQ(cli_int("SELECT count(*) FROM certs WHERE request_fp IS "
+	    "NOT NULL OR run IS NOT NULL"), 0);
 	ASSERT_INT_EQ(cli("SELECT group_concat(type || ':' || name, ' ') FROM "
 	    "(SELECT type, name FROM sqlite_master WHERE tbl_name = 'certs' "
 	    "ORDER BY name)", after, sizeof(after)), 0);
@@ -888,6 +902,9 @@ t_migrate_v1(void)
 	ASSERT_STR_CONTAINS(after, "never deleted");
 	ASSERT_INT_NE(cli("UPDATE certs SET subject = 'x' WHERE id = 1", after,
 	    sizeof(after)), 0);
+	ASSERT_STR_CONTAINS(after, "never change");
+	ASSERT_INT_NE(cli("UPDATE certs SET request_fp = zeroblob(32) WHERE "
+	    "id = 1", after, sizeof(after)), 0);
 	ASSERT_STR_CONTAINS(after, "never change");
 
 	/* Issuance goes on: the pending row is recovered, old keys and
@@ -1672,6 +1689,192 @@ t_readonly(void)
 	store_close(w);
 }
 
+/*
+ * A request fingerprint given with an intent is recorded, returned by
+ * every look-up, kept through the commit, and can never change; an
+ * intent without one has none.  The column takes 32 bytes or nothing.
+ */
+static void
+t_request_fp(void)
+{
+	struct store		*s = NULL;
+	struct store_cert	*c = NULL, *out[2];
+	struct store_intent	 in;
+	struct store_signed	 sg;
+	struct tc		 a, b;
+	struct st_err		 e;
+	const char		*keys[2] = { "line-1", "line-2" };
+	uint8_t			 fp[STORE_REQUEST_FP_LEN];
+	char			 buf[512];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(fp); i++)
+		fp[i] = (uint8_t)(0xa5 ^ i);
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &s, &e), 0);
+	tc_init(&a, 1);
+	tc_init(&b, 2);
+	in = intent(&a, "ca-1", true);
+	in.request_fp = fp;
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, &e), 0);
+	in = intent(&b, "ca-1", true);
+	ASSERT_INT_EQ(store_issue_reserve(s, &in, 1, NULL, &e), 0);
+	ASSERT_INT_EQ(store_request_lookup(s, "line-1", &c, &e), 0);
+	ASSERT_NONNULL(c->request_fp);
+	ASSERT_MEM_EQ(c->request_fp, STORE_REQUEST_FP_LEN, fp, sizeof(fp));
+	store_cert_free(c);
+	c = NULL;
+	sg = signed_of(&a, "ca-1");
+	ASSERT_INT_EQ(store_issue_commit(s, &sg, 1, &e), 0);
+	ASSERT_INT_EQ(store_request_lookup_many(s, keys, 2, out, &e), 0);
+	ASSERT_NONNULL(out[0]);
+	ASSERT_INT_EQ(out[0]->status, STORE_VALID);
+	ASSERT_MEM_EQ(out[0]->request_fp, STORE_REQUEST_FP_LEN, fp,
+	    sizeof(fp));
+	ASSERT_NONNULL(out[1]);
+	ASSERT_TRUE(out[1]->request_fp == NULL);
+	store_cert_free(out[0]);
+	store_cert_free(out[1]);
+	ASSERT_INT_EQ(store_cert_get(s, "ca-1", a.serial, a.slen, &c, &e), 0);
+	ASSERT_MEM_EQ(c->request_fp, STORE_REQUEST_FP_LEN, fp, sizeof(fp));
+	store_cert_free(c);
+	store_close(s);
+	ASSERT_INT_EQ(cli_int("SELECT length(request_fp) FROM certs WHERE "
+	    "request_key = 'line-1'"), 32);
+	ASSERT_INT_NE(cli("UPDATE certs SET request_fp = zeroblob(32) WHERE "
+	    "request_key = 'line-2'", buf, sizeof(buf)), 0);
+	ASSERT_STR_CONTAINS(buf, "never change");
+	ASSERT_INT_NE(cli("INSERT INTO certs (issuer, serial, profile, "
+	    "subject, not_before, not_after, tbs, status, created_at, "
+	    "request_fp) VALUES ('c', x'01', 'p', 's', 1, 2, x'3000', "
+	    "'pending', 3, x'0102')", buf, sizeof(buf)), 0);
+	ASSERT_STR_CONTAINS(buf, "CHECK constraint failed");
+}
+
+/*
+ * Runs: a handle's first reservation takes a run (an id, and an flock on
+ * a file beside the database) that every intent it reserves records.
+ * The run is alive for every handle, its own included, while the handle
+ * is open; it is over once the handle is closed (its file removed) or
+ * its process is killed with SIGKILL (the kernel drops the lock; the
+ * file stays until a later run sweeps it away).  A read-only handle has
+ * no run.
+ */
+static void
+t_runs(void)
+{
+	struct store		*a = NULL, *b = NULL, *ro = NULL;
+	struct store_cert	*c = NULL;
+	struct store_intent	 in;
+	struct tc		 t;
+	struct st_err		 e;
+	struct stat		 sb;
+	char			 path[400], run_a[STORE_RUN_ID_LEN + 1];
+	char			 run_k[STORE_RUN_ID_LEN + 1];
+	const char		*id;
+	long			 pid;
+	pid_t			 ch;
+	int			 fds[2], st;
+
+	newdb();
+	ASSERT_INT_EQ(store_open(uri, &a, &e), 0);
+	ASSERT_INT_EQ(store_open(uri, &b, &e), 0);
+	tc_init(&t, 1);
+	in = intent(&t, "ca-1", true);
+	ASSERT_INT_EQ(store_issue_reserve(a, &in, 1, NULL, &e), 0);
+	ASSERT_INT_EQ(store_run_id(a, &id, &e), 0);
+	ASSERT_INT_EQ(strlen(id), STORE_RUN_ID_LEN);
+	snprintf(run_a, sizeof(run_a), "%s", id);
+	ASSERT_INT_EQ(store_request_lookup(b, "line-1", &c, &e), 0);
+	ASSERT_NONNULL(c->run);
+	ASSERT_STR_EQ(c->run, run_a);
+	store_cert_free(c);
+	c = NULL;
+	snprintf(path, sizeof(path), "%s-runs/%s.lock", dbpath, run_a);
+	ASSERT_INT_EQ(stat(path, &sb), 0);
+	ASSERT_INT_EQ(sb.st_mode & 0777, 0600);
+	/* Alive for another handle, and for its own. */
+	ASSERT_INT_EQ(store_run_alive(b, run_a, &pid, &e), 1);
+	ASSERT_INT_EQ(pid, (long)getpid());
+	ASSERT_INT_EQ(store_run_alive(a, run_a, NULL, &e), 1);
+	/* Still one run per handle. */
+	tc_init(&t, 4);
+	in = intent(&t, "ca-1", true);
+	ASSERT_INT_EQ(store_issue_reserve(a, &in, 1, NULL, &e), 0);
+	ASSERT_INT_EQ(store_run_id(a, &id, &e), 0);
+	ASSERT_STR_EQ(id, run_a);
+	/* An unknown run is over; a malformed id is refused. */
+	ASSERT_INT_EQ(store_run_alive(b, "0123456789abcdef0123456789abcdef",
+	    &pid, &e), 0);
+	ASSERT_INT_EQ(pid, 0);
+	st_err_clear(&e);
+	ASSERT_INT_EQ(store_run_alive(b, "../../etc/passwd", NULL, &e),
+	    ST_E_USAGE);
+	ASSERT_STR_CONTAINS(e.msg, "hex digits");
+	ASSERT_INT_EQ(store_run_alive(b, "0123456789ABCDEF0123456789ABCDEF",
+	    NULL, NULL), ST_E_USAGE);
+	/* Closed: over, its file gone. */
+	store_close(a);
+	a = NULL;
+	ASSERT_INT_EQ(store_run_alive(b, run_a, NULL, &e), 0);
+	ASSERT_INT_EQ(stat(path, &sb), -1);
+
+	/*
+	 * Killed: a child reserves one intent and dies by SIGKILL.  (b has
+	 * no run yet, so the child inherits no lock of ours.)
+	 */
+	ASSERT_INT_EQ(pipe(fds), 0);
+	fflush(NULL);
+	if ((ch = fork()) == 0) {
+		struct store		*k = NULL;
+		struct store_intent	 ki;
+		struct tc		 u;
+		const char		*kid;
+
+		close(fds[0]);
+		tc_init(&u, 2);
+		ki = intent(&u, "ca-1", true);
+		if (store_open(uri, &k, NULL) != 0 ||
+		    store_issue_reserve(k, &ki, 1, NULL, NULL) != 0 ||
+		    store_run_id(k, &kid, NULL) != 0 ||
+		    write(fds[1], kid, STORE_RUN_ID_LEN) != STORE_RUN_ID_LEN)
+			_exit(1);
+		raise(SIGKILL);
+		_exit(1);
+	}
+	ASSERT_TRUE(ch > 0);
+	close(fds[1]);
+	ASSERT_INT_EQ(read(fds[0], run_k, STORE_RUN_ID_LEN), STORE_RUN_ID_LEN);
+	run_k[STORE_RUN_ID_LEN] = '\0';
+	close(fds[0]);
+	ASSERT_INT_EQ(waitpid(ch, &st, 0), ch);
+	ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	snprintf(path, sizeof(path), "%s-runs/%s.lock", dbpath, run_k);
+	ASSERT_INT_EQ(stat(path, &sb), 0);
+	ASSERT_INT_EQ(store_run_alive(b, run_k, &pid, &e), 0);
+	ASSERT_INT_EQ(pid, (long)ch);
+	ASSERT_INT_EQ(store_request_lookup(b, "line-2", &c, &e), 0);
+	ASSERT_INT_EQ(c->status, STORE_PENDING);
+	ASSERT_STR_EQ(c->run, run_k);
+	store_cert_free(c);
+	c = NULL;
+	/* b's first reservation takes its run and sweeps the dead one's. */
+	tc_init(&t, 3);
+	in = intent(&t, "ca-1", true);
+	ASSERT_INT_EQ(store_issue_reserve(b, &in, 1, NULL, &e), 0);
+	ASSERT_INT_EQ(stat(path, &sb), -1);
+	ASSERT_INT_EQ(store_run_alive(b, run_k, NULL, &e), 0);
+	ASSERT_INT_EQ(store_run_id(b, &id, &e), 0);
+	ASSERT_TRUE(strcmp(id, run_k) != 0 && strcmp(id, run_a) != 0);
+	/* A read-only handle takes none, but can tell. */
+	ASSERT_INT_EQ(store_open_readonly(uri, &ro, &e), 0);
+	ASSERT_INT_EQ(store_run_id(ro, &id, NULL), ST_E_USAGE);
+	ASSERT_INT_EQ(store_run_id(b, &id, &e), 0);
+	ASSERT_INT_EQ(store_run_alive(ro, id, NULL, &e), 1);
+	store_close(ro);
+	store_close(b);
+}
+
 /* Two handles on one file interleave; the chain stays whole. */
 static void
 t_two_handles(void)
@@ -2043,6 +2246,8 @@ main(void)
 	RUN(t_triggers);
 	RUN(t_readonly);
 	RUN(t_two_handles);
+	RUN(t_request_fp);
+	RUN(t_runs);
 	rc = th_done("test_store");
 	cleanup();
 	return rc;
