@@ -1433,20 +1433,6 @@ xc_note(struct xc *x, const char *kind, int64_t seq, const struct xc_cert *c,
 	return 0;
 }
 
-/* Lower-case hex of a serial into buf (2 * STORE_SERIAL_MAX + 1). */
-static void
-xc_serial_hex(const uint8_t *p, size_t len, char *buf)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t		  i;
-
-	for (i = 0; i < len && i < STORE_SERIAL_MAX; i++) {
-		buf[2 * i] = digits[p[i] >> 4];
-		buf[2 * i + 1] = digits[p[i] & 0xf];
-	}
-	buf[2 * i] = '\0';
-}
-
 /* A line's serial: lower-case hex, as the store writes it; false if not. */
 static bool
 xc_serial_parse(json_t *j, uint8_t *out, size_t *len)
@@ -1713,7 +1699,7 @@ xc_emit(struct xc *x, const char *kind, const struct xc_cert *c,
 	vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
 	if (c != NULL) {
-		xc_serial_hex(c->serial, c->slen, hex);
+		store_serial_hex(c->serial, c->slen, hex);
 		snprintf(out, sizeof(out), "%s: issuer %s, serial %s: %s", kind,
 		    x->issuers[c->issuer], hex, body);
 	} else

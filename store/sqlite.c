@@ -553,20 +553,6 @@ sq_row_cert(sqlite3_stmt *st, struct store_cert *c)
 	}
 }
 
-/* Lower-case hex of a serial into buf (2 * STORE_SERIAL_MAX + 1). */
-static void
-serial_hex(const uint8_t *p, size_t len, char *buf)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t		  i;
-
-	for (i = 0; i < len && i < STORE_SERIAL_MAX; i++) {
-		buf[2 * i] = digits[p[i] >> 4];
-		buf[2 * i + 1] = digits[p[i] & 0xf];
-	}
-	buf[2 * i] = '\0';
-}
-
 /* ------------------------------------------------------------------ */
 /* Audit lines inside a write transaction                             */
 
@@ -646,7 +632,7 @@ sq_why(struct sq *q, const char *issuer, const uint8_t *serial, size_t len,
 
 	if ((rc = sq_stmt(q, S_STATUS, &st, e)) != 0)
 		return rc;
-	serial_hex(serial, len, hex);
+	store_serial_hex(serial, len, hex);
 	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, serial, (int)len, SQLITE_STATIC);
 	if ((x = sqlite3_step(st)) == SQLITE_DONE)
@@ -1039,7 +1025,7 @@ sq_issue_reserve(struct store *s, const struct store_intent *v, size_t n,
 		if (x == SQLITE_CONSTRAINT_UNIQUE) {
 			if (conflict != NULL)
 				*conflict = i;
-			serial_hex(it->serial, it->serial_len, hex);
+			store_serial_hex(it->serial, it->serial_len, hex);
 			if (strstr(sqlite3_errmsg(q->db), "request_key") !=
 			    NULL)
 				rc = st_err_set(e, ST_E_EXISTS,
@@ -1114,7 +1100,7 @@ issue_line(struct store_audit_head *h, int64_t now, const struct sq_intent *r,
 		rc = ST_E_NOMEM;
 		goto out;
 	}
-	serial_hex(sg->serial, sg->serial_len, shex);
+	store_serial_hex(sg->serial, sg->serial_len, shex);
 	audit_hash(sg->der, sg->der_len, hash);
 	audit_time(r->not_before, nb, sizeof(nb));
 	audit_time(r->not_after, na, sizeof(na));
@@ -1321,7 +1307,7 @@ sq_issue_abort(struct store *s, const struct store_ref *v, size_t n,
 			    v[i].serial_len, "abort", e);
 			goto out;
 		}
-		serial_hex(v[i].serial, v[i].serial_len, shex);
+		store_serial_hex(v[i].serial, v[i].serial_len, shex);
 		f[0] = AF_STR("issuer", v[i].issuer);
 		f[1] = AF_STR("reason", reason);
 		f[2] = AF_STR("request", key);
@@ -1556,7 +1542,7 @@ sq_cert_revoke(struct store *s, const char *issuer, const uint8_t *serial,
 		rc = sq_why(q, issuer, serial, len, "revoke", e);
 		goto out;
 	}
-	serial_hex(serial, len, shex);
+	store_serial_hex(serial, len, shex);
 	audit_time(when, tbuf, sizeof(tbuf));
 	f[0] = AF_STR("issuer", issuer);
 	f[1] = AF_INT("reason", reason);

@@ -98,6 +98,8 @@ int	store_cert_dup(const struct store_cert *c, struct store_cert **out)
     ST_MUSTCHECK;
 /* Well-formed UTF-8 (RFC 3629: no overlongs, surrogates, > U+10FFFF). */
 bool	store_utf8_ok(const char *s);
+/* Lower-case hex of a serial into buf (2 * STORE_SERIAL_MAX + 1 bytes). */
+void	store_serial_hex(const uint8_t *p, size_t len, char *buf);
 /* "pending", "valid", "revoked", "aborted"; NULL for anything else. */
 const char *store_status_name(enum store_status);
 /* The inverse; STORE_ANY for an unknown name. */

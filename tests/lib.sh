@@ -44,3 +44,27 @@ done_tests() {
 	echo "$(basename "$0"): $t_pass passed, $t_fail failed"
 	[ "$t_fail" -eq 0 ]
 }
+
+# pertn_deployment DIR: stica init DIR for 12025500000+100000 with a policy
+# of one per-TN end-entity profile (pertn-ee) that the operator may use for
+# any number in the CA's scope: the batch tests' deployment.
+pertn_deployment() {
+	check_exit "init" 0 "$STICA" init "$1" --range 12025500000+100000
+	cat >"$1/policy.yaml" <<'PEOF'
+version: 1
+profiles:
+  pertn-ee:
+    kind: per-tn
+    ca: false
+    mode: rfc9060
+    lifetime: 30d
+    backdate: 1h
+    key-types: [ec-p256]
+    max-entries: 1
+    subject: {C: US, CN: "TN {tn}"}
+issuers:
+  ca: {profiles: [pertn-ee]}
+rules:
+  - {name: tn, match: {requester: operator}, issue: {profile: pertn-ee, issuer: ca, scope: requested}}
+PEOF
+}

@@ -23,24 +23,7 @@ L=3000
 GEN="$STICA_TOP/tests/integ/issue_gen.py"
 CHECK="$STICA_TOP/tests/integ/issue_check.py"
 
-check_exit "init" 0 "$STICA" init "$D" --range 12025500000+100000
-cat >"$D/policy.yaml" <<'EOF'
-version: 1
-profiles:
-  pertn-ee:
-    kind: per-tn
-    ca: false
-    mode: rfc9060
-    lifetime: 30d
-    backdate: 1h
-    key-types: [ec-p256]
-    max-entries: 1
-    subject: {C: US, CN: "TN {tn}"}
-issuers:
-  ca: {profiles: [pertn-ee]}
-rules:
-  - {name: tn, match: {requester: operator}, issue: {profile: pertn-ee, issuer: ca, scope: requested}}
-EOF
+pertn_deployment "$D"
 /usr/bin/python3 "$GEN" $L 12025510000 >"$T_TMP/in.jsonl"
 
 sq() {
