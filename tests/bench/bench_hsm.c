@@ -16,10 +16,11 @@
  *            X509_set_pubkey, hsm-notes.md 4.1), signed with X509_sign_ctx
  *            and written as DER with i2d_X509
  *
- * Figures, not verdicts: the targets (provider >= 0.9 x raw, certificate
- * >= 0.5 x raw) are printed next to the ratios, where raw is the core's
- * rate, since stica never uses an unverified signature; the ratios to
- * bare C_Sign are printed too.  Exits 1 only when a result is wrong (a
+ * Figures, not verdicts: the issue's targets (provider >= 0.9 x raw,
+ * certificate >= 0.5 x raw) are printed against bare C_Sign, as the
+ * issue states them, and against the core's rate, since stica never uses
+ * an unverified signature and one verification costs about as much as a
+ * SoftHSM signature.  Exits 1 only when a result is wrong (a
  * signature or the last certificate does not verify).
  */
 #include <stdio.h>
@@ -458,10 +459,21 @@ main(void)
 		printf("\n");
 	}
 	printf("  (certificates of %ld bytes of DER)\n", cert_bytes);
-	printf("  provider / core raw    = %.2f (target >= 0.90)\n",
-	    raw > 0 ? med[3] / raw : 0);
-	printf("  certificate / core raw = %.2f (target >= 0.50)\n",
-	    raw > 0 ? med[4] / raw : 0);
+	printf("  provider / C_Sign      = %.2f (issue 3 target >= 0.90 x raw "
+	    "C_Sign: %s)\n", med[0] > 0 ? med[3] / med[0] : 0,
+	    med[0] > 0 && med[3] / med[0] >= 0.9 ? "met" : "not met");
+	printf("  certificate / C_Sign   = %.2f (issue 3 target >= 0.50 x raw "
+	    "C_Sign: %s)\n", med[0] > 0 ? med[4] / med[0] : 0,
+	    med[0] > 0 && med[4] / med[0] >= 0.5 ? "met" : "not met");
+	printf("  provider / core raw    = %.2f (the same bound against the "
+	    "verified core: %s)\n", raw > 0 ? med[3] / raw : 0,
+	    raw > 0 && med[3] / raw >= 0.9 ? "met" : "not met");
+	printf("  certificate / core raw = %.2f (the same bound against the "
+	    "verified core: %s)\n", raw > 0 ? med[4] / raw : 0,
+	    raw > 0 && med[4] / raw >= 0.5 ? "met" : "not met");
+	printf("  (every token signature is verified before use, docs/hsm.md "
+	    "section 8;\n   one verification costs about one SoftHSM "
+	    "signature, section 10)\n");
 	printf("  C_Sign alone + verify alone = %.1f us; core = %.1f us\n",
 	    1e6 / med[0] + 1e6 / med[2], 1e6 / raw);
 	hsm_key_free(k);
