@@ -118,6 +118,15 @@ check "issue spcca (SPC-only delegate CA)" "$STICA" issue --config "$C" \
     --ca --profile spc-ca --pubkey "$K/spcca.pub" --tnauthlist spc:1234 \
     -o "$D/spcca-chain.pem"
 leaf "$D/spcca-chain.pem" >"$D/spcca.pem"
+# short: a delegate CA whose certificate expires seconds from now, to be
+# an issuer after it has expired (the refusal must name the expiry).
+short_na=$(( $(date +%s) + 8 ))
+check "keygen short in the token" keygen short
+check "issue short (delegate CA valid for seconds)" "$STICA" issue \
+    --config "$C" --ca --profile block-ca0 --pubkey "$K/short.pub" \
+    --tnauthlist range:12025559000+10 --not-after \
+    "$(date -u -d "@$short_na" +%Y-%m-%dT%H:%M:%SZ)" -o "$D/short-chain.pem"
+leaf "$D/short-chain.pem" >"$D/short.pem"
 
 # mid2: a CA without a TNAuthList under the CA, made by a ceremony (RFC 9060
 # allows it; it adds no constraint of its own).  narrow2: a CA under mid2
@@ -157,7 +166,7 @@ check "ceremony: narrow2 escaping the grandparent" ceremony narrow2 mid2 \
 # --- stage 2: the delegate CAs become issuers --------------------------------
 {
 	sed -n '1,/^issuers:/p' "$C"
-	for i in ca mid spcca mid2; do
+	for i in ca mid spcca mid2 short; do
 		case $i in
 		ca) key=stica-dev-ca cert=ca.pem chain=chain.pem ;;
 		*) key=$i cert=$i.pem chain=$i-chain.pem ;;
@@ -181,7 +190,9 @@ issuers:
   mid: {profiles: [pertn-ee, block-ee, spc-ee, block-ca0]}
   spcca: {profiles: [pertn-ee]}
   mid2: {profiles: [pertn-ee]}
+  short: {profiles: [pertn-ee]}
 rules:
+  - {name: short-tn, match: {requester: operator, ca: false, kind: per-tn, scope-within: [range:12025559000+10]}, issue: {profile: pertn-ee, issuer: short, scope: requested}}
 EOF
 	rule ca-block true tn-block block-ca0 ca
 	rule ca-spc true spc spc-ca ca
@@ -327,5 +338,15 @@ check_exit "openssl-made: stica verify refuses the one outside" 1 "$STICA" \
     verify --trust "$S/root.pem" "$S/out-chain.pem"
 check_grep "openssl-made: the reason names the number" \
     "certificate 0.*12025550300" "$T_TMP/out"
+
+# --- an issuer whose certificate has expired ---------------------------------
+while [ "$(date +%s)" -le "$short_na" ]; do sleep 1; done
+check_exit "an expired issuer refuses" 1 "$STICA" issue --config "$C" \
+    --profile pertn-ee --pubkey "$K/ee.pub" --tnauthlist tn:12025559005
+check_grep "... naming its expiry" \
+    "refused \(ST_E_REFUSED\): validity: issuer 'short' expired at $(date -u -d "@$short_na" +%Y-%m-%dT%H:%M:%SZ): its certificate must be renewed" \
+    "$T_TMP/err"
+check "... and the others still issue" "$STICA" issue --config "$C" \
+    --profile pertn-ee --pubkey "$K/ee.pub" --tnauthlist tn:12025550150
 
 done_tests
