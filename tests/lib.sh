@@ -45,14 +45,10 @@ done_tests() {
 	[ "$t_fail" -eq 0 ]
 }
 
-# pertn_deployment DIR: stica init DIR for 12025500000+100000 with a policy
-# of one per-TN end-entity profile (pertn-ee) that the operator may use for
-# any number in the CA's scope: the batch tests' deployment.
-pertn_deployment() {
-	check_exit "init" 0 "$STICA" init "$1" --range 12025500000+100000
-	cat >"$1/policy.yaml" <<'PEOF'
-version: 1
-profiles:
+# pertn_ee_profile: the per-TN end-entity profile most policies of the
+# tests use, as lines of a policy's "profiles:" map.
+pertn_ee_profile() {
+	cat <<'PEOF'
   pertn-ee:
     kind: per-tn
     ca: false
@@ -62,9 +58,22 @@ profiles:
     key-types: [ec-p256]
     max-entries: 1
     subject: {C: US, CN: "TN {tn}"}
+PEOF
+}
+
+# pertn_deployment DIR: stica init DIR for 12025500000+100000 with a policy
+# of that one profile, which the operator may use for any number in the
+# CA's scope: the batch tests' deployment.
+pertn_deployment() {
+	check_exit "init" 0 "$STICA" init "$1" --range 12025500000+100000
+	{
+		printf 'version: 1\nprofiles:\n'
+		pertn_ee_profile
+		cat <<'PEOF'
 issuers:
   ca: {profiles: [pertn-ee]}
 rules:
   - {name: tn, match: {requester: operator}, issue: {profile: pertn-ee, issuer: ca, scope: requested}}
 PEOF
+	} >"$1/policy.yaml"
 }

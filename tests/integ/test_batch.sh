@@ -16,18 +16,10 @@ GEN="$STICA_TOP/tests/integ/issue_gen.py"
 CHECK="$STICA_TOP/tests/integ/issue_check.py"
 
 check_exit "init" 0 "$STICA" init "$D" --range 12025500000+100000
-cat >"$D/policy.yaml" <<'EOF'
-version: 1
-profiles:
-  pertn-ee:
-    kind: per-tn
-    ca: false
-    mode: rfc9060
-    lifetime: 30d
-    backdate: 1h
-    key-types: [ec-p256]
-    max-entries: 1
-    subject: {C: US, CN: "TN {tn}"}
+{
+printf 'version: 1\nprofiles:\n'
+pertn_ee_profile
+cat <<'EOF'
   pertn-ca:
     kind: per-tn
     ca: true
@@ -45,6 +37,7 @@ rules:
   - {name: ca, match: {requester: operator, ca: true, kind: per-tn}, issue: {profile: pertn-ca, issuer: ca, scope: requested}}
   - {name: rest, match: {}, refuse: "only single numbers"}
 EOF
+} >"$D/policy.yaml"
 
 # field N KEY FILE: a JSON field of output line N (python, no jq needed)
 field() {

@@ -14,24 +14,17 @@ C=$D/stica.yaml
 CHECK="$STICA_TOP/tests/integ/issue_check.py"
 
 check_exit "init" 0 "$STICA" init "$D"
-cat >"$D/policy.yaml" <<'EOF'
-version: 1
-profiles:
-  pertn-ee:
-    kind: per-tn
-    ca: false
-    mode: rfc9060
-    lifetime: 30d
-    backdate: 1h
-    key-types: [ec-p256]
-    max-entries: 1
-    subject: {C: US, CN: "TN {tn}"}
+{
+printf 'version: 1\nprofiles:\n'
+pertn_ee_profile
+cat <<'EOF'
     crl-distribution-point: "http://127.0.0.1:8555/crl/{issuer}.crl"
 issuers:
   ca: {profiles: [pertn-ee]}
 rules:
   - {name: tn, match: {requester: operator, ca: false}, issue: {profile: pertn-ee, issuer: ca, scope: [range:12025550100+100]}}
 EOF
+} >"$D/policy.yaml"
 openssl ecparam -name prime256v1 -genkey -noout -out "$T_TMP/k.key" 2>/dev/null
 openssl pkey -in "$T_TMP/k.key" -pubout -out "$T_TMP/k.pub" 2>/dev/null
 

@@ -53,15 +53,9 @@ profiles:
     backdate: 1h
     key-types: [ec-p256]
     subject: {C: US, CN: "STIR SPC CA {spc}"}
-  pertn-ee:
-    kind: per-tn
-    ca: false
-    mode: rfc9060
-    lifetime: 30d
-    backdate: 1h
-    key-types: [ec-p256]
-    max-entries: 1
-    subject: {C: US, CN: "TN {tn}"}
+EOF
+	pertn_ee_profile
+	cat <<'EOF'
   block-ee:
     kind: tn-block
     ca: false
