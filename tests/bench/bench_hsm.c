@@ -37,19 +37,11 @@
 
 #include "hsm/hsm_int.h"
 #include "tests/integ/hsm_tok.h"
+#include "tests/bench/bench.h"
 
 static double	 secs = 0.5;	/* one round of one figure */
 static int	 wrong;
 static long	 cert_bytes;
-
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 struct fig {
 	const char	*name;

@@ -62,6 +62,7 @@
 #include "common/common.h"
 #include "common/config.h"
 #include "hsm/hsm_int.h"
+#include "tests/bench/bench.h"
 
 #define MAXT		16
 #define TN_BASE		12025500000ULL	/* stica init --range below */
@@ -72,15 +73,6 @@ static char		 dir[512];
 static int		 wrong;
 static volatile sig_atomic_t	 stopping;
 static volatile pid_t	 child = -1;
-
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* SIGINT/SIGTERM: stop the running stica; main cleans up and exits. */
 static void

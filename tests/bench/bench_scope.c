@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "ca/ca.h"
+#include "tests/bench/bench.h"
 
 #define NRANGES		100000
 #define BASE		1000000000ULL	/* smallest 10-digit number */
@@ -49,15 +50,6 @@ rnd(uint64_t n)
 	rng_state ^= rng_state << 25;
 	rng_state ^= rng_state >> 27;
 	return ((rng_state * 0x2545f4914f6cdd1dULL) >> 11) % n;
-}
-
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Write v as 10 digits (v < 10^10) into buf. */

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "tests/bench/bench.h"
 
 #define TARGET		20000.0
 #define SERIAL_LEN	17
@@ -63,15 +64,6 @@ rnd(void)
 	rng_state ^= rng_state << 25;
 	rng_state ^= rng_state >> 27;
 	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* User + system CPU seconds of this process so far. */
