@@ -301,19 +301,6 @@ ca_serial_draw(uint8_t serial[CA_SERIAL_LEN], struct st_err *e)
 	return 0;
 }
 
-void
-ca_serial_hex(const uint8_t *serial, size_t len, char *buf)
-{
-	static const char	hex[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < len; i++) {
-		buf[2 * i] = hex[serial[i] >> 4];
-		buf[2 * i + 1] = hex[serial[i] & 0x0f];
-	}
-	buf[2 * len] = '\0';
-}
-
 /* SHA-1, fetched once: EVP_sha1() makes EVP_Digest fetch it per call. */
 static EVP_MD		*sha1_md;
 static pthread_once_t	 sha1_once = PTHREAD_ONCE_INIT;

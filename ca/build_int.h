@@ -35,8 +35,6 @@ struct hsm_key;
  */
 int	ca_serial_draw(uint8_t serial[CA_SERIAL_LEN], struct st_err *e);
 
-/* Lower-case hex of a serial into buf (2 * len + 1 bytes). */
-void	ca_serial_hex(const uint8_t *serial, size_t len, char *buf);
 
 /* RFC 5280 section 4.2.1.2 method (1): SHA-1 of the subjectPublicKey. */
 int	ca_key_id(const X509_PUBKEY *, uint8_t md[20], struct st_err *e);

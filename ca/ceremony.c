@@ -97,7 +97,7 @@ struct ca_ceremony {
 	enum ca_ceremony_type	 type;
 	char			*path;
 	char			*dir;
-	uint8_t			 sha256[32];
+	char			 sha256_hex[2 * 32 + 1];
 	/* pkcs11 */
 	char			*module;
 	char			*token;
@@ -421,10 +421,10 @@ load_pkcs11(struct ca_ceremony *c, const struct st_yaml_node *m,
 	    &ue)) != 0)
 		return st_yaml_err(n, e, rc, "'token': %s",
 		    st_err_str(&ue, rc));
-	if (c->pin_file != NULL && c->pin_env != NULL)
-		return st_yaml_err(st_yaml_get(m, "pin-env"), e, ST_E_USAGE,
-		    "'pin-env': PIN given twice: both pin-source in the token "
-		    "URI and environment variable %s; keep one", c->pin_env);
+	st_err_clear(&ue);
+	if ((rc = hsm_pin_sources_check(c->pin_file, c->pin_env, &ue)) != 0)
+		return st_yaml_err(st_yaml_get(m, "pin-env"), e, rc,
+		    "'pin-env': %s; keep one", st_err_str(&ue, rc));
 	st_err_clear(&ue);
 	if (c->pin_file != NULL &&
 	    (rc = hsm_pin_file_check(c->pin_file, &ue)) != 0)
@@ -1118,7 +1118,7 @@ ca_ceremony_load(const char *path, struct ca_ceremony **out,
 	struct ca_ceremony		*c = NULL;
 	struct st_yaml_doc		*doc = NULL;
 	const struct st_yaml_node	*root, *n;
-	uint8_t				*buf = NULL;
+	uint8_t				*buf = NULL, md[32];
 	size_t				 len;
 	int				 rc = ST_E_INTERNAL, t;
 
@@ -1129,10 +1129,11 @@ ca_ceremony_load(const char *path, struct ca_ceremony **out,
 		goto out;
 	}
 	if ((rc = st_file_read(path, CER_MAXFILE, &buf, &len, e)) != 0 ||
-	    (rc = file_sha256(buf, len, c->sha256)) != 0 ||
+	    (rc = file_sha256(buf, len, md)) != 0 ||
 	    (rc = st_yaml_load_buf(path, buf, len, &doc, e)) != 0 ||
 	    (rc = st_path_dir(path, &c->dir, e)) != 0)
 		goto out;
+	st_hex_write(md, sizeof(md), c->sha256_hex);
 	root = st_yaml_root(doc);
 	if (root->kind != ST_YAML_MAPPING) {
 		rc = st_yaml_check_map(root, "ceremony", NULL, NULL, e);
@@ -1217,25 +1218,23 @@ struct run {
 
 /*
  * One audit line of this ceremony: event plus fields (borrowed, may be
- * NULL), with the ceremony's type, file and file digest added.  The
- * first failure is kept in r->arc / r->aerr; later lines are not tried.
+ * NULL; the caller's object gets the ceremony's type, file and file
+ * digest added).  The first failure is kept in r->arc / r->aerr; later
+ * lines are not tried.
  */
 static void
 audit_line(struct run *r, const char *event, json_t *fields)
 {
 	json_t	*o;
-	char	 hex[2 * sizeof(r->c->sha256) + 1];
-	size_t	 i;
 
 	if (r->audit == NULL || r->arc != 0)
 		return;
-	for (i = 0; i < sizeof(r->c->sha256); i++)
-		snprintf(hex + 2 * i, 3, "%02x", r->c->sha256[i]);
-	if ((o = fields != NULL ? json_deep_copy(fields) : json_object()) ==
+	if ((o = fields != NULL ? json_incref(fields) : json_object()) ==
 	    NULL || json_object_set_new(o, "ceremony",
 	    json_string(type_names[r->c->type])) != 0 ||
 	    json_object_set_new(o, "file", json_string(r->c->path)) != 0 ||
-	    json_object_set_new(o, "file-sha256", json_string(hex)) != 0) {
+	    json_object_set_new(o, "file-sha256",
+	    json_string(r->c->sha256_hex)) != 0) {
 		json_decref(o);
 		r->arc = st_err_set(&r->aerr, ST_E_NOMEM, "audit: out of "
 		    "memory");
@@ -1245,13 +1244,23 @@ audit_line(struct run *r, const char *event, json_t *fields)
 	json_decref(o);
 }
 
+/* An audit failure stops the ceremony: nothing unrecorded is done. */
+static int
+audit_check(struct run *r, struct st_err *e)
+{
+	if (r->arc == 0)
+		return 0;
+	return st_err_set(e, r->arc, "audit log: %s; the ceremony stops "
+	    "here", st_err_str(&r->aerr, r->arc));
+}
+
 /*
- * A step: on the transcript, and in the audit log before it is taken
- * (ca_ceremony_run checks r->arc before every action that changes the
- * token or the file system).
+ * A step: on the transcript, and in the audit log before it is taken.
+ * Returns audit_check's verdict: the callers whose step changes the token
+ * or the file system stop on it.
  */
-static void ST_PRINTF(2, 3)
-step(struct run *r, const char *fmt, ...)
+static int ST_PRINTF(3, 4)
+step(struct run *r, struct st_err *e, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	 text[8192];
@@ -1267,21 +1276,12 @@ step(struct run *r, const char *fmt, ...)
 		    text)) == NULL) {
 			r->arc = st_err_set(&r->aerr, ST_E_NOMEM, "audit: out "
 			    "of memory");
-			return;
+			return audit_check(r, e);
 		}
 		audit_line(r, "ceremony-step", f);
 		json_decref(f);
 	}
-}
-
-/* An audit failure stops the ceremony: nothing unrecorded is done. */
-static int
-audit_check(struct run *r, struct st_err *e)
-{
-	if (r->arc == 0)
-		return 0;
-	return st_err_set(e, r->arc, "audit log: %s; the ceremony stops "
-	    "here", st_err_str(&r->aerr, r->arc));
+	return audit_check(r, e);
 }
 
 /* "AB:CD:..." of SHA-256(p) into buf (>= 96 bytes). */
@@ -1335,14 +1335,19 @@ static void
 print_key(struct run *r, struct hsm_key *k)
 {
 	const uint8_t	*id, *spki;
-	size_t		 idlen, len, i;
+	char		 hex[2 * 32 + 1];
+	size_t		 idlen, len, i, n;
 
 	id = hsm_key_id(k, &idlen);
 	spki = hsm_key_spki(k, &len);
 	fprintf(r->t, "  key label:   %s\n", hsm_key_label(k));
 	fprintf(r->t, "  key id:      ");
-	for (i = 0; i < idlen; i++)
-		fprintf(r->t, "%02x", id[i]);
+	/* CKA_ID of a found key has any length: 32 bytes at a time. */
+	for (i = 0; i < idlen; i += n) {
+		n = idlen - i < 32 ? idlen - i : 32;
+		st_hex_write(id + i, n, hex);
+		fputs(hex, r->t);
+	}
 	fprintf(r->t, "\n  key type:    %s\n",
 	    hsm_keytype_name(hsm_key_type(k)));
 	fprintf(r->t, "  key URI:     %s\n", hsm_key_uri(k));
@@ -1647,9 +1652,9 @@ make_cert(struct run *r, struct st_err *e)
 	bool			 root = c->type == CA_CEREMONY_ROOT;
 
 	signer = root ? r->newkey : r->signkey;
-	step(r, "build the %s certificate and sign it with key '%s'",
-	    root ? "self-signed root" : "intermediate", hsm_key_label(signer));
-	if ((rc = audit_check(r, e)) != 0)
+	if ((rc = step(r, e, "build the %s certificate and sign it with key "
+	    "'%s'", root ? "self-signed root" : "intermediate",
+	    hsm_key_label(signer))) != 0)
 		goto out;
 	rc = ST_E_NOMEM;
 	if ((x = X509_new()) == NULL || (subj = build_name(c)) == NULL ||
@@ -1674,7 +1679,8 @@ make_cert(struct run *r, struct st_err *e)
 	    &obj, e)) != 0)
 		goto out;
 	fin = obj;
-	step(r, "verify the signature, the subject key and the chain");
+	(void)step(r, NULL, "verify the signature, the subject key and the "
+	    "chain");
 	if ((rc = ca_signed_tbs_check(der, len, tbs, tbs_len, e)) != 0)
 		goto out;
 	if ((pklen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(fin), &pk)) <= 0 ||
@@ -1730,9 +1736,8 @@ make_csr(struct run *r, struct st_err *e)
 	char			 fp[128];
 	int			 rc = ST_E_NOMEM;
 
-	step(r, "build the certificate request and sign it with key '%s'",
-	    hsm_key_label(r->newkey));
-	if ((rc = audit_check(r, e)) != 0)
+	if ((rc = step(r, e, "build the certificate request and sign it with "
+	    "key '%s'", hsm_key_label(r->newkey))) != 0)
 		goto out;
 	rc = ST_E_NOMEM;
 	if ((q = X509_REQ_new()) == NULL || (subj = build_name(c)) == NULL ||
@@ -1751,7 +1756,7 @@ make_csr(struct run *r, struct st_err *e)
 	    &obj, e)) != 0)
 		goto out;
 	fin = obj;
-	step(r, "verify the request's signature");
+	(void)step(r, NULL, "verify the request's signature");
 	if (X509_REQ_verify(fin, hsm_key_pubkey(r->newkey)) != 1) {
 		rc = st_err_ossl(e, ST_E_VERIFY, "the HSM's signature on the "
 		    "request does not verify");
@@ -1842,9 +1847,9 @@ make_crl(struct run *r, struct st_err *e)
 	char			 fp[128], t1[32], t2[32];
 	int			 rc;
 
-	step(r, "build CRL number %lld with %zu entries and sign it with key "
-	    "'%s'", (long long)c->crl_number, c->nrevoked, c->sign_label);
-	if ((rc = audit_check(r, e)) != 0)
+	if ((rc = step(r, e, "build CRL number %lld with %zu entries and sign "
+	    "it with key '%s'", (long long)c->crl_number, c->nrevoked,
+	    c->sign_label)) != 0)
 		goto out;
 	if ((rc = ca_crl_new(c->issuer, c->this_update, c->next_update,
 	    &crl)) != 0)
@@ -1859,7 +1864,8 @@ make_crl(struct run *r, struct st_err *e)
 	    &r->pem_crl, &obj, e)) != 0)
 		goto out;
 	fin = obj;
-	step(r, "verify the CRL's signature with the issuer certificate");
+	(void)step(r, NULL, "verify the CRL's signature with the issuer "
+	    "certificate");
 	if (X509_CRL_verify(fin, X509_get0_pubkey(c->issuer)) != 1) {
 		rc = st_err_ossl(e, ST_E_VERIFY, "the HSM's signature on the "
 		    "CRL does not verify with the issuer's public key");
@@ -1922,16 +1928,13 @@ print_header(struct run *r)
 {
 	const struct ca_ceremony	*c = r->c;
 	char				 now[32];
-	size_t				 i;
 
 	st_time_format((int64_t)time(NULL), now, sizeof(now));
 	fprintf(r->t, "=== stica key ceremony: %s ===\n",
 	    type_names[c->type]);
 	fprintf(r->t, "ceremony file: %s\n", c->path);
-	fprintf(r->t, "file SHA-256:  ");
-	for (i = 0; i < sizeof(c->sha256); i++)
-		fprintf(r->t, "%02x", c->sha256[i]);
-	fprintf(r->t, "\nstarted:       %s\n", now);
+	fprintf(r->t, "file SHA-256:  %s\n", c->sha256_hex);
+	fprintf(r->t, "started:       %s\n", now);
 }
 
 static void
@@ -2021,14 +2024,13 @@ open_keys(struct run *r, const struct ca_ceremony_opts *o, struct st_err *e)
 	hp.module = c->module;
 	hp.token_uri = c->token;
 	hp.pin_env = c->pin_env;
-	step(r, "open the token and log in");
-	if ((rc = audit_check(r, e)) != 0 ||
+	if ((rc = step(r, e, "open the token and log in")) != 0 ||
 	    (rc = hsm_open(&hp, &r->h, e)) != 0)
 		return rc;
 	fprintf(r->t, "  token label: %s\n", hsm_token_label(r->h));
 	if (c->sign_label != NULL) {
-		step(r, "find signing key '%s' and compare it with %s",
-		    c->sign_label, c->issuer_path);
+		(void)step(r, NULL, "find signing key '%s' and compare it "
+		    "with %s", c->sign_label, c->issuer_path);
 		snprintf(uri, sizeof(uri), "pkcs11:object=%s;type=private",
 		    c->sign_label);
 		if ((rc = hsm_key_load(r->h, uri, &r->signkey, e)) != 0)
@@ -2041,10 +2043,9 @@ open_keys(struct run *r, const struct ca_ceremony_opts *o, struct st_err *e)
 		    "(SubjectPublicKeyInfo byte for byte)\n");
 	}
 	if (c->label != NULL) {
-		step(r, "generate key pair '%s' (%s) in the token: sensitive, "
-		    "never extractable, sign only", c->label,
-		    hsm_keytype_name(c->ktype));
-		if ((rc = audit_check(r, e)) != 0)
+		if ((rc = step(r, e, "generate key pair '%s' (%s) in the "
+		    "token: sensitive, never extractable, sign only", c->label,
+		    hsm_keytype_name(c->ktype))) != 0)
 			return rc;
 		if ((rc = hsm_key_generate(r->h, c->label, c->ktype,
 		    &r->newkey, e)) != 0)
@@ -2056,7 +2057,7 @@ open_keys(struct run *r, const struct ca_ceremony_opts *o, struct st_err *e)
 		    &r->pem_pubkey)) != 0)
 			return rc;
 	} else if (c->in_spki != NULL) {
-		step(r, "take the public key to certify from %s",
+		(void)step(r, NULL, "take the public key to certify from %s",
 		    c->in_pubkey);
 		fprintf(r->t, "  key type:    %s\n",
 		    c->in_curve == NID_secp384r1 ? "ec-p384" : "ec-p256");
@@ -2075,14 +2076,12 @@ static json_t *
 out_digest(const char *path, const char *pem)
 {
 	uint8_t	md[32];
-	char	hex[65];
-	size_t	i;
+	char	hex[2 * sizeof(md) + 1];
 
 	if (path == NULL || pem == NULL || file_sha256((const uint8_t *)pem,
 	    strlen(pem), md) != 0)
 		return NULL;
-	for (i = 0; i < sizeof(md); i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	st_hex_write(md, sizeof(md), hex);
 	return json_pack("{s:s, s:s}", "path", path, "sha256", hex);
 }
 
@@ -2155,8 +2154,7 @@ ca_ceremony_run(struct ca_ceremony *c, const struct ca_ceremony_opts *o,
 	if (r.audit == NULL && (o == NULL || !o->dry_run))
 		fprintf(t, "\naudit: not recorded in a store's audit log (no "
 		    "--config); keep this transcript\n");
-	step(&r, "check that no output file exists");
-	if ((rc = audit_check(&r, e)) != 0 ||
+	if ((rc = step(&r, e, "check that no output file exists")) != 0 ||
 	    (rc = outputs_absent(c, e)) != 0)
 		goto out;
 	if (o != NULL && o->dry_run) {
@@ -2184,8 +2182,7 @@ ca_ceremony_run(struct ca_ceremony *c, const struct ca_ceremony_opts *o,
 	}
 	if (rc != 0)
 		goto out;
-	step(&r, "write the outputs");
-	if ((rc = audit_check(&r, e)) != 0 ||
+	if ((rc = step(&r, e, "write the outputs")) != 0 ||
 	    (rc = write_out(&r, c->out_pubkey, r.pem_pubkey, e)) != 0 ||
 	    (rc = write_out(&r, c->out_cert, r.pem_cert, e)) != 0 ||
 	    (rc = write_out(&r, c->out_csr, r.pem_csr, e)) != 0 ||

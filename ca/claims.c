@@ -114,53 +114,6 @@ ca_claims_free(struct ca_claims *c)
 }
 
 /*
- * RFC 3629 section 4: well-formed UTF-8 (no overlong forms, no surrogates,
- * nothing above U+10FFFF).  On failure *bad is the offset of the first
- * byte of the offending sequence.
- */
-static bool
-utf8_valid(const uint8_t *s, size_t len, size_t *bad)
-{
-	uint32_t	cp, min;
-	size_t		i = 0, k, n;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0) {
-			n = 1;
-			cp = s[i] & 0x1f;
-			min = 0x80;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			n = 2;
-			cp = s[i] & 0x0f;
-			min = 0x800;
-		} else if ((s[i] & 0xf8) == 0xf0) {
-			n = 3;
-			cp = s[i] & 0x07;
-			min = 0x10000;
-		} else
-			goto bad;
-		if (len - i - 1 < n)
-			goto bad;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				goto bad;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			goto bad;
-		i += n + 1;
-	}
-	return true;
-bad:
-	*bad = i;
-	return false;
-}
-
-/*
  * JWTClaimName ::= IA5String, and RFC 9118 section 3: "JWT Claim Names
  * MUST be ASCII strings".  stica also requires a non-empty name of
  * printable characters (0x20..0x7e): a control character or NUL cannot
@@ -200,7 +153,7 @@ claims_check_value(const char *s, size_t len, bool enhanced, const char *what,
 	char	pb[48];
 	size_t	bad;
 
-	if (!utf8_valid((const uint8_t *)s, len, &bad))
+	if (!st_utf8_valid((const uint8_t *)s, len, &bad))
 		return st_err_set(e, ST_E_CLAIMS,
 		    "%s: %s: UTF8String value is not valid UTF-8 (RFC 3629): "
 		    "byte 0x%02x at offset %zu (%s)", what,

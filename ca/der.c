@@ -27,20 +27,18 @@ der_tagname(int cls, int tag, char *buf, size_t bufsz)
 	return buf;
 }
 
-/* Bytes of the shortest identifier and length octets for tag and clen. */
+/*
+ * Bytes of the shortest identifier and length octets for tag and clen
+ * (OpenSSL's own DER size; -1 past what it sizes).
+ */
 static long
 der_header_len(int tag, long clen)
 {
-	long	n = 1;
+	int	n;
 
-	if (tag >= 31)
-		for (n = 2; tag > 0x7f; tag >>= 7)
-			n++;
-	if (clen < 0x80)
-		return n + 1;
-	for (n += 1; clen > 0; clen >>= 8)
-		n++;
-	return n;
+	if (clen > INT_MAX || (n = ASN1_object_size(0, (int)clen, tag)) < 0)
+		return -1;
+	return (long)n - clen;
 }
 
 /*

@@ -488,13 +488,6 @@ job_validity(struct job *j, int64_t now, struct st_err *e)
 			    "'%s' expired at %s: its certificate must be "
 			    "renewed before it can issue", j->is->name, t2);
 		}
-		if (j->req->not_after_cap > 0 &&
-		    j->req->not_after_cap <= now) {
-			st_time_format(j->req->not_after_cap, t2, sizeof(t2));
-			return st_err_set(e, ST_E_REFUSED, "validity: the "
-			    "request's limit (authority token expiry or "
-			    "--not-after) %s has passed", t2);
-		}
 		return st_err_set(e, ST_E_REFUSED, "validity: nothing is left "
 		    "(notBefore %s, notAfter %s after the issuer's and the "
 		    "token's limits)", t1, t2);
@@ -802,7 +795,7 @@ job_build(struct ca_engine *g, struct job *j)
 		goto out;
 	if ((rc = ca_serial_draw(j->serial, e)) != 0)
 		goto out;
-	ca_serial_hex(j->serial, sizeof(j->serial), hex);
+	st_hex_write(j->serial, sizeof(j->serial), hex);
 	rc = ST_E_NOMEM;
 	if (!X509_set_version(j->x, X509_VERSION_3) ||
 	    !ASN1_STRING_set(X509_get_serialNumber(j->x), j->serial,
@@ -880,7 +873,7 @@ result_fill(struct ca_engine *g, struct ca_issue_result *r, const char *issuer,
 	r->der_len = der_len;
 	memcpy(r->serial, serial, serial_len);
 	r->serial_len = serial_len;
-	ca_serial_hex(serial, serial_len, r->serial_hex);
+	st_hex_write(serial, serial_len, r->serial_hex);
 	r->not_before = nb;
 	r->not_after = na;
 	if ((is = ca_engine_issuer(g, issuer)) != NULL)
@@ -910,7 +903,7 @@ result_take(struct job *j)
 	j->pem = NULL;
 	memcpy(r->serial, j->serial, sizeof(j->serial));
 	r->serial_len = sizeof(j->serial);
-	ca_serial_hex(j->serial, sizeof(j->serial), r->serial_hex);
+	st_hex_write(j->serial, sizeof(j->serial), r->serial_hex);
 	r->not_before = j->nb;
 	r->not_after = j->na;
 	r->chain = j->is->chain_pem;
@@ -1232,7 +1225,7 @@ held_resolve(struct ca_engine *g, struct store *s, struct job **v, size_t n,
 
 		if (c[i] == NULL)
 			continue;
-		ca_serial_hex(c[i]->serial, c[i]->serial_len, hex);
+		st_hex_write(c[i]->serial, c[i]->serial_len, hex);
 		if (c[i]->status == STORE_VALID ||
 		    c[i]->status == STORE_REVOKED) {
 			(*changed)++;

@@ -173,48 +173,23 @@ audit_parse(const char *sub, int argc, char **argv, struct audit_args *a,
 	return 0;
 }
 
-/*
- * The store's URI: --db, or the config's "store:".  *uri is malloc'd.
- * Returns 0 or EXIT_ERR (printed).
- */
+/* Open the store named by --db or by the config's "store:", read-only. */
 static int
-audit_uri(const char *sub, const struct audit_args *a, char **uri)
+audit_open(const char *sub, const struct audit_args *a, struct store **s)
 {
 	struct st_config	*cfg = NULL;
 	struct st_err		 e;
 	char			 ctx[32];
 	int			 rc;
 
-	*uri = NULL;
-	st_err_clear(&e);
-	snprintf(ctx, sizeof(ctx), "audit %s", sub);
-	if (a->config != NULL) {
-		if ((rc = st_config_load(a->config, &cfg, &e)) != 0)
-			return cmd_fail(ctx, &e, rc);
-		*uri = strdup(cfg->store);
-		st_config_free(cfg);
-	} else
-		*uri = strdup(a->db);
-	if (*uri == NULL)
-		return cmd_fail(ctx, &e, ST_E_NOMEM);
-	return 0;
-}
-
-/* Open the store named by --db or by the config's "store:", read-only. */
-static int
-audit_open(const char *sub, const struct audit_args *a, struct store **s)
-{
-	struct st_err	 e;
-	char		 ctx[32], *uri = NULL;
-	int		 rc;
-
 	*s = NULL;
-	if ((rc = audit_uri(sub, a, &uri)) != 0)
-		return rc;
 	st_err_clear(&e);
 	snprintf(ctx, sizeof(ctx), "audit %s", sub);
-	rc = store_open_readonly(uri, s, &e);
-	free(uri);
+	if (a->config != NULL &&
+	    (rc = st_config_load(a->config, &cfg, &e)) != 0)
+		return cmd_fail(ctx, &e, rc);
+	rc = store_open_readonly(cfg != NULL ? cfg->store : a->db, s, &e);
+	st_config_free(cfg);
 	if (rc != 0)
 		return cmd_fail(ctx, &e, rc);
 	return 0;
@@ -320,8 +295,8 @@ audit_verify(int argc, char **argv)
 	struct store_audit_head	 expect;
 	struct store_audit_report rep;
 	struct store_audit_xcheck sum;
+	struct store		*s = NULL;
 	struct st_err		 e;
-	char			*uri = NULL;
 	int			 rc;
 
 	if ((rc = audit_parse("verify", argc, argv, &a, true, false, true)) !=
@@ -335,11 +310,11 @@ audit_verify(int argc, char **argv)
 		rc = store_audit_verify_file(a.file, a.head ? &expect : NULL,
 		    &rep, &e);
 	else {
-		if ((rc = audit_uri("verify", &a, &uri)) != 0)
+		if ((rc = audit_open("verify", &a, &s)) != 0)
 			return rc;
-		rc = store_audit_verify_tables(uri, a.head ? &expect : NULL,
+		rc = store_audit_verify_tables(s, a.head ? &expect : NULL,
 		    &rep, &sum, finding_print, NULL, &e);
-		free(uri);
+		store_close(s);
 	}
 	if (rc == ST_E_VERIFY) {
 		printf("no: %s\n", e.msg);

@@ -102,6 +102,8 @@ int	st_b64_decode(const char *s, size_t slen, uint8_t **out, size_t *outlen,
     struct st_err *e) ST_MUSTCHECK;
 
 /* Lower-case hex without separators, NUL-terminated, into *out. */
+/* Lower-case hex of p into buf, which holds 2 * len + 1 bytes. */
+void	st_hex_write(const uint8_t *p, size_t len, char *buf);
 int	st_hex_encode(const uint8_t *p, size_t len, char **out) ST_MUSTCHECK;
 /* Hex with optional ':' or whitespace between bytes. */
 int	st_hex_decode(const char *s, size_t slen, uint8_t **out, size_t *outlen,
@@ -132,5 +134,11 @@ void	st_log(enum st_loglevel lvl, const char *fmt, ...) ST_PRINTF(2, 3);
 
 /* strdup that returns NULL on NULL input. */
 char	*st_strdup(const char *s);
+
+/*
+ * RFC 3629 section 4: well-formed UTF-8.  On failure *bad is the offset
+ * of the first byte of the offending sequence.
+ */
+bool	st_utf8_valid(const uint8_t *p, size_t len, size_t *bad);
 
 #endif /* STICA_COMMON_H */

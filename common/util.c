@@ -144,23 +144,30 @@ out:
 	return rc;
 }
 
+void
+st_hex_write(const uint8_t *p, size_t len, char *buf)
+{
+	static const char	digits[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < len; i++) {
+		buf[2 * i] = digits[p[i] >> 4];
+		buf[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	buf[2 * len] = '\0';
+}
+
 int
 st_hex_encode(const uint8_t *p, size_t len, char **out)
 {
-	static const char	 digits[] = "0123456789abcdef";
-	char			*s;
-	size_t			 i;
+	char	*s;
 
 	*out = NULL;
 	if (len > (SIZE_MAX - 1) / 2)
 		return ST_E_USAGE;
 	if ((s = malloc(len * 2 + 1)) == NULL)
 		return ST_E_NOMEM;
-	for (i = 0; i < len; i++) {
-		s[2 * i] = digits[p[i] >> 4];
-		s[2 * i + 1] = digits[p[i] & 0xf];
-	}
-	s[2 * len] = '\0';
+	st_hex_write(p, len, s);
 	*out = s;
 	return 0;
 }
@@ -375,4 +382,51 @@ st_log(enum st_loglevel lvl, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+}
+
+/*
+ * RFC 3629 section 4: well-formed UTF-8 (no overlong forms, no surrogates,
+ * nothing above U+10FFFF).  On failure *bad is the offset of the first
+ * byte of the offending sequence.
+ */
+bool
+st_utf8_valid(const uint8_t *p, size_t len, size_t *bad)
+{
+	uint32_t	cp, min;
+	size_t		i = 0, k, n;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((p[i] & 0xe0) == 0xc0) {
+			n = 1;
+			cp = p[i] & 0x1f;
+			min = 0x80;
+		} else if ((p[i] & 0xf0) == 0xe0) {
+			n = 2;
+			cp = p[i] & 0x0f;
+			min = 0x800;
+		} else if ((p[i] & 0xf8) == 0xf0) {
+			n = 3;
+			cp = p[i] & 0x07;
+			min = 0x10000;
+		} else
+			goto bad;
+		if (len - i - 1 < n)
+			goto bad;
+		for (k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				goto bad;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			goto bad;
+		i += n + 1;
+	}
+	return true;
+bad:
+	*bad = i;
+	return false;
 }

@@ -121,6 +121,14 @@ void	hsm_key_free(struct hsm_key *);
 int	hsm_token_uri_check(const char *module, const char *token_uri,
     char **pin_file, struct st_err *e) ST_MUSTCHECK;
 /*
+ * One PIN source at most: ST_E_USAGE "PIN given twice: ..." when both a
+ * pin-source file (from the token URI) and an environment variable name
+ * are given.  What hsm_open and hsm_list refuse; for callers that check
+ * early (ceremony files).
+ */
+int	hsm_pin_sources_check(const char *pin_file, const char *pin_env,
+    struct st_err *e) ST_MUSTCHECK;
+/*
  * Check that a pin-source file can be opened for reading as hsm_open
  * opens it (a regular file, not through a symbolic link), without
  * reading it.  ST_E_HSM_PIN with the reason otherwise.

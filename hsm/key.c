@@ -13,17 +13,14 @@
  * PKCS#11 has no atomic "create unless the label exists", so a new key's
  * label is looked up again after C_GenerateKeyPair: a pair that is not
  * alone with its label is destroyed again (at most one survives).  Also
- * the checks a dry run makes without loading a module: key labels, token
- * URIs and pin-source files.
+ * the key-label check a dry run makes without loading a module (the token
+ * URI and pin-source file checks are in uri.c).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -1030,96 +1027,37 @@ out:
 int
 hsm_label_check(const char *label, struct st_err *e)
 {
-	const unsigned char	*p = (const unsigned char *)label;
-	size_t			 len, i, k, n;
-	uint32_t		 cp, min;
+	const uint8_t	*p = (const uint8_t *)label;
+	size_t		 len, i, end, bad;
+	unsigned	 cp;
+	bool		 ok;
 
 	if (label == NULL || (len = strlen(label)) == 0 || len > HSM_LABEL_MAX)
 		return st_err_set(e, ST_E_USAGE, "key label must have 1 to %d "
 		    "bytes, not %zu", HSM_LABEL_MAX,
 		    label == NULL ? 0 : strlen(label));
-	for (i = 0; i < len; i += n) {
-		if (p[i] < 0x80) {
+	ok = st_utf8_valid(p, len, &bad);
+	end = ok ? len : bad;
+	/*
+	 * In the valid prefix a byte below 0x80 is a character of its own,
+	 * and C1 (U+0080..U+009F) is 0xc2 followed by 0x80..0x9f.
+	 */
+	for (i = 0; i < end; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
 			cp = p[i];
-			n = 1;
-			min = 0;
-		} else if ((p[i] & 0xe0) == 0xc0) {
-			cp = p[i] & 0x1f;
-			n = 2;
-			min = 0x80;
-		} else if ((p[i] & 0xf0) == 0xe0) {
-			cp = p[i] & 0x0f;
-			n = 3;
-			min = 0x800;
-		} else if ((p[i] & 0xf8) == 0xf0) {
-			cp = p[i] & 0x07;
-			n = 4;
-			min = 0x10000;
-		} else
-			goto bad;
-		if (n > len - i)
-			goto bad;
-		for (k = 1; k < n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				goto bad;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			goto bad;
-		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
-			return st_err_set(e, ST_E_USAGE, "key label: byte %zu "
-			    "is a control character (U+%04X); a label is "
-			    "printable UTF-8", i + 1, (unsigned)cp);
+		else if (p[i] == 0xc2 && i + 1 < end && p[i + 1] <= 0x9f)
+			cp = p[i + 1];
+		else
+			continue;
+		return st_err_set(e, ST_E_USAGE, "key label: byte %zu is a "
+		    "control character (U+%04X); a label is printable UTF-8",
+		    i + 1, cp);
 	}
-	return 0;
-bad:
+	if (ok)
+		return 0;
 	return st_err_set(e, ST_E_USAGE, "key label: byte %zu (0x%02x) is not "
 	    "valid UTF-8 (PKCS#11 v2.40 section 4.4: CKA_LABEL is UTF-8)",
-	    i + 1, p[i]);
-}
-
-/*
- * What hsm_open checks in the token URI before it loads the module
- * (hsm_uri_parse, hsm_uri_check_token), for dry runs.
- */
-int
-hsm_token_uri_check(const char *module, const char *token_uri,
-    char **pin_file, struct st_err *e)
-{
-	P11KitUri	*u = NULL;
-	int		 rc;
-
-	*pin_file = NULL;
-	if ((rc = hsm_uri_parse(token_uri, &u, e)) == 0)
-		rc = hsm_uri_check_token(u, token_uri,
-		    hsm_module_path(module), pin_file, e);
-	p11_kit_uri_free(u);
-	return rc;
-}
-
-/*
- * Open the pin-source file as hsm_pin_read does (O_NOFOLLOW, a regular
- * file), but non-blocking (a FIFO is refused, not waited on), and close
- * it unread.
- */
-int
-hsm_pin_file_check(const char *path, struct st_err *e)
-{
-	struct stat	st;
-	int		fd, rc = 0;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-	    O_NONBLOCK)) == -1)
-		return st_err_set(e, ST_E_HSM_PIN, "PIN: pin-source file %s: "
-		    "%s", path, strerror(errno));
-	if (fstat(fd, &st) == -1)
-		rc = st_err_set(e, ST_E_HSM_PIN, "PIN: pin-source file %s: %s",
-		    path, strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		rc = st_err_set(e, ST_E_HSM_PIN, "PIN: pin-source file %s: not "
-		    "a regular file", path);
-	close(fd);
-	return rc;
+	    bad + 1, p[bad]);
 }
 
 /* Boolean attributes of a generated key that must read back as set. */
@@ -1231,8 +1169,9 @@ ms_since(const struct timespec *t0)
 }
 
 /*
- * Destroy the pair this generation made, because another object carries
- * its label.  If the token refuses, the error says which pair is left.
+ * Destroy the pair this generation made (the halves still valid), because
+ * another object carries its label or the key was refused.  If the token
+ * refuses, the error says which pair is left.
  */
 static int
 pair_destroy(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE *hpub,
@@ -1241,11 +1180,12 @@ pair_destroy(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE *hpub,
 {
 	CK_RV	rv1, rv2;
 	char	hex[2 * HSM_ID_LEN + 1];
-	size_t	i;
 
 	hsm_mod_enter(h->mod);
-	rv1 = h->mod->f->C_DestroyObject(s, *hpriv);
-	rv2 = h->mod->f->C_DestroyObject(s, *hpub);
+	rv1 = *hpriv != CK_INVALID_HANDLE ?
+	    h->mod->f->C_DestroyObject(s, *hpriv) : CKR_OK;
+	rv2 = *hpub != CK_INVALID_HANDLE ?
+	    h->mod->f->C_DestroyObject(s, *hpub) : CKR_OK;
 	hsm_mod_leave(h->mod);
 	if (rv1 == CKR_OK)
 		*hpriv = CK_INVALID_HANDLE;
@@ -1253,8 +1193,7 @@ pair_destroy(struct hsm *h, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE *hpub,
 		*hpub = CK_INVALID_HANDLE;
 	if (rv1 == CKR_OK && rv2 == CKR_OK)
 		return 0;
-	for (i = 0; i < HSM_ID_LEN; i++)
-		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	st_hex_write(id, HSM_ID_LEN, hex);
 	return hsm_ckr_err(e, rv1 != CKR_OK ? rv1 : rv2, "C_DestroyObject",
 	    "key label '%s' was taken by a concurrent key generation; this "
 	    "run's key pair with CKA_ID %s is still in token '%s': remove it",
@@ -1446,14 +1385,8 @@ hsm_key_generate(struct hsm *h, const char *label, enum hsm_keytype type,
 out:
 	hsm_key_free(k);
 	if (rc != 0 && s.rw && (hpriv != CK_INVALID_HANDLE ||
-	    hpub != CK_INVALID_HANDLE)) {
-		hsm_mod_enter(h->mod);
-		if (hpriv != CK_INVALID_HANDLE)
-			h->mod->f->C_DestroyObject(s.h, hpriv);
-		if (hpub != CK_INVALID_HANDLE)
-			h->mod->f->C_DestroyObject(s.h, hpub);
-		hsm_mod_leave(h->mod);
-	}
+	    hpub != CK_INVALID_HANDLE))
+		(void)pair_destroy(h, s.h, &hpub, &hpriv, label, id, NULL);
 	hsm_sess_put(h, &s, false);
 	return rc;
 }

@@ -271,12 +271,9 @@ hsm_list(const struct hsm_params *p, FILE *f, struct st_err *e)
 	    (rc = hsm_uri_check_token(turi, p->token_uri, module, &pin_file,
 	    e)) != 0))
 		goto out;
-	if (p != NULL && p->pin_env != NULL && pin_file != NULL) {
-		rc = st_err_set(e, ST_E_USAGE, "PIN given twice: both "
-		    "pin-source in the token URI and environment variable %s",
-		    p->pin_env);
+	if (p != NULL &&
+	    (rc = hsm_pin_sources_check(pin_file, p->pin_env, e)) != 0)
 		goto out;
-	}
 	havepin = pin_file != NULL || (p != NULL && p->pin_env != NULL);
 	if ((rc = hsm_mod_get(module, &m, e)) != 0)
 		goto out;

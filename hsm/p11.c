@@ -1012,13 +1012,9 @@ hsm_open(const struct hsm_params *p, struct hsm **out, struct st_err *e)
 	    (rc = hsm_uri_check_token(h->turi, p->token_uri, module,
 	    &h->pin_file, e)) != 0)
 		goto out;
+	if ((rc = hsm_pin_sources_check(h->pin_file, p->pin_env, e)) != 0)
+		goto out;
 	if (p->pin_env != NULL) {
-		if (h->pin_file != NULL) {
-			rc = st_err_set(e, ST_E_USAGE, "PIN given twice: both "
-			    "pin-source in the token URI and environment "
-			    "variable %s", p->pin_env);
-			goto out;
-		}
 		if ((h->pin_env = strdup(p->pin_env)) == NULL) {
 			rc = st_err_set(e, ST_E_NOMEM, "out of memory");
 			goto out;

@@ -7,7 +7,9 @@
  * and pin-value, sections 2.4 and 6; module-path and module-name, section
  * 2.4) and reads PINs from a pin-source=file: or from an environment
  * variable.  PINs are never taken from the URI itself (pin-value), never
- * logged, and wiped by the caller after C_Login.
+ * logged, and wiped by the caller after C_Login.  Also the checks of the
+ * token URI and the pin-source file a dry run makes without loading a
+ * module.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -241,6 +243,83 @@ out:
 }
 
 /*
+ * Open the pin-source file path (O_NOFOLLOW) and check that it is a
+ * regular file; non-blocking with nonblock, so that a FIFO is refused,
+ * not waited on.  *fdp is the descriptor, or -1 on failure.
+ */
+static int
+pin_file_open(const char *path, bool nonblock, int *fdp, struct stat *st,
+    struct st_err *e)
+{
+	int	fd;
+
+	*fdp = -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    (nonblock ? O_NONBLOCK : 0))) == -1)
+		return st_err_set(e, ST_E_HSM_PIN, "PIN: pin-source file %s: "
+		    "%s", path, strerror(errno));
+	if (fstat(fd, st) == -1) {
+		close(fd);
+		return st_err_set(e, ST_E_HSM_PIN, "PIN: pin-source file %s: "
+		    "%s", path, strerror(errno));
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return st_err_set(e, ST_E_HSM_PIN, "PIN: pin-source file %s: "
+		    "not a regular file", path);
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/*
+ * What hsm_open checks in the token URI before it loads the module
+ * (hsm_uri_parse, hsm_uri_check_token), for dry runs.
+ */
+int
+hsm_token_uri_check(const char *module, const char *token_uri,
+    char **pin_file, struct st_err *e)
+{
+	P11KitUri	*u = NULL;
+	int		 rc;
+
+	*pin_file = NULL;
+	if ((rc = hsm_uri_parse(token_uri, &u, e)) == 0)
+		rc = hsm_uri_check_token(u, token_uri,
+		    hsm_module_path(module), pin_file, e);
+	p11_kit_uri_free(u);
+	return rc;
+}
+
+int
+hsm_pin_sources_check(const char *pin_file, const char *pin_env,
+    struct st_err *e)
+{
+	if (pin_file != NULL && pin_env != NULL)
+		return st_err_set(e, ST_E_USAGE, "PIN given twice: both "
+		    "pin-source in the token URI and environment variable %s",
+		    pin_env);
+	return 0;
+}
+
+/*
+ * Open the pin-source file as hsm_pin_read does (O_NOFOLLOW, a regular
+ * file), but non-blocking (a FIFO is refused, not waited on), and close
+ * it unread.
+ */
+int
+hsm_pin_file_check(const char *path, struct st_err *e)
+{
+	struct stat	st;
+	int		fd, rc;
+
+	if ((rc = pin_file_open(path, true, &fd, &st, e)) != 0)
+		return rc;
+	close(fd);
+	return 0;
+}
+
+/*
  * Read the PIN from the environment variable pin_env, or else from the
  * file pin_file (one line; a trailing newline is not part of the PIN).
  * The result is NUL-terminated, in a buffer of HSM_PIN_MAX + 2 bytes;
@@ -277,17 +356,8 @@ hsm_pin_read(const char *pin_file, const char *pin_env, char **pin,
 		}
 		memcpy(buf, v, n);
 	} else {
-		if ((fd = open(pin_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) ==
-		    -1 || fstat(fd, &st) == -1) {
-			rc = st_err_set(e, ST_E_HSM_PIN, "PIN: pin-source file "
-			    "%s: %s", pin_file, strerror(errno));
+		if ((rc = pin_file_open(pin_file, false, &fd, &st, e)) != 0)
 			goto out;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			rc = st_err_set(e, ST_E_HSM_PIN, "PIN: pin-source file "
-			    "%s: not a regular file", pin_file);
-			goto out;
-		}
 		if ((st.st_mode & S_IROTH) != 0)
 			st_log(ST_LOG_WARN, "PIN file %s is world-readable",
 			    pin_file);

@@ -32,8 +32,8 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
-#include <sqlite3.h>
 
+#include "common/yaml.h"
 #include "store/store_int.h"
 
 static const char *const reserved_keys[] = { "seq", "time", "event", "prev",
@@ -78,14 +78,7 @@ sha256_ctx(EVP_MD_CTX *ctx, const void *p, size_t len, unsigned char *md)
 static void
 sha256_hex(const unsigned char *md, char *hex)
 {
-	static const char digits[] = "0123456789abcdef";
-	size_t		  i;
-
-	for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 0xf];
-	}
-	hex[2 * SHA256_DIGEST_LENGTH] = '\0';
+	st_hex_write(md, SHA256_DIGEST_LENGTH, hex);
 }
 
 /* Hex digits of 32 bytes. */
@@ -98,53 +91,20 @@ audit_hash(const void *p, size_t len, char *hex)
 	sha256_hex(md, hex);
 }
 
-/* Two decimal digits of v (0..99) at p. */
-static void
-put2(char *p, int64_t v)
-{
-	p[0] = (char)('0' + v / 10);
-	p[1] = (char)('0' + v % 10);
-}
-
 /*
- * RFC 3339 UTC with whole seconds.  From 1970 to 9999 the date is
- * computed here (days to proleptic Gregorian date, H. Hinnant's
- * civil_from_days), a tenth of what gmtime_r and strftime cost;
- * tests/unit/test_store.c checks it against them.  Other times go
- * through gmtime_r and strftime.
+ * RFC 3339 UTC with whole seconds.  From 1970 to 9999 st_time_format
+ * (days to proleptic Gregorian date, a tenth of what gmtime_r and
+ * strftime cost); tests/unit/test_store.c checks it against them.  Other
+ * times go through gmtime_r and strftime.
  */
 void
 audit_time(int64_t t, char *buf, size_t bufsz)
 {
 	struct tm	tm;
 	time_t		tt = (time_t)t;
-	int64_t		z, era, doe, yoe, y, doy, mp, d, m, s;
 
-	if (t >= 0 && t <= INT64_C(253402300799) && bufsz >= 21) {
-		z = t / 86400 + 719468;
-		s = t % 86400;
-		era = z / 146097;
-		doe = z - era * 146097;
-		yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-		doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-		mp = (5 * doy + 2) / 153;
-		d = doy - (153 * mp + 2) / 5 + 1;
-		m = mp < 10 ? mp + 3 : mp - 9;
-		y = yoe + era * 400 + (m <= 2);
-		put2(buf, y / 100);
-		put2(buf + 2, y % 100);
-		buf[4] = '-';
-		put2(buf + 5, m);
-		buf[7] = '-';
-		put2(buf + 8, d);
-		buf[10] = 'T';
-		put2(buf + 11, s / 3600);
-		buf[13] = ':';
-		put2(buf + 14, s / 60 % 60);
-		buf[16] = ':';
-		put2(buf + 17, s % 60);
-		buf[19] = 'Z';
-		buf[20] = '\0';
+	if (t >= 0 && t <= INT64_C(253402300799)) {
+		st_time_format(t, buf, bufsz);
 		return;
 	}
 	if (gmtime_r(&tt, &tm) == NULL ||
@@ -1326,63 +1286,26 @@ xc_cert_cb(void *arg, const struct store_cert *c)
 	return 0;
 }
 
-/*
- * The CRL numbers, straight from the SQLite file: struct store_ops has no
- * read of them (only store_crl_next_number, which allocates one).  A
- * backend op would serve a PostgreSQL backend too; until then this is
- * the only SQL outside store/sqlite.c.
- */
+/* One issuer's last CRL number, as the store's tables hold it. */
 static int
-xc_crl_load(struct xc *x, const char *path, struct st_err *e)
+xc_crl_cb(void *arg, const char *name, int64_t last)
 {
-	sqlite3		*db = NULL;
-	sqlite3_stmt	*st = NULL;
+	struct xc	*x = arg;
 	struct xc_crl	*n;
-	const char	*name;
-	int64_t		 is, last;
-	int		 rc = ST_E_INTERNAL, r;
+	int64_t		 is;
 
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		rc = db == NULL ? ST_E_NOMEM : st_err_set(e, ST_E_STORE,
-		    "store: %s: %s", path, sqlite3_errmsg(db));
-		goto out;
-	}
-	sqlite3_busy_timeout(db, 10000);
-	if (sqlite3_prepare_v2(db, "SELECT issuer, last FROM crl_numbers "
-	    "ORDER BY issuer", -1, &st, NULL) != SQLITE_OK) {
-		rc = st_err_set(e, ST_E_STORE, "store: CRL numbers: %s",
-		    sqlite3_errmsg(db));
-		goto out;
-	}
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		name = (const char *)sqlite3_column_text(st, 0);
-		last = sqlite3_column_int64(st, 1);
-		if (name == NULL || last <= 0)
-			continue;
-		if ((is = xc_issuer(x, name, true)) < 0 ||
-		    (n = reallocarray(x->crls, x->ncrls + 1,
-		    sizeof(*n))) == NULL) {
-			rc = ST_E_NOMEM;
-			goto out;
-		}
-		x->crls = n;
-		n[x->ncrls].issuer = (uint32_t)is;
-		n[x->ncrls].last = last;
-		n[x->ncrls].next = 1;
-		x->ncrls++;
-		x->sum->crls += last;
-	}
-	if (r != SQLITE_DONE) {
-		rc = st_err_set(e, ST_E_STORE, "store: CRL numbers: %s",
-		    sqlite3_errmsg(db));
-		goto out;
-	}
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return rc;
+	if (last <= 0)
+		return 0;
+	if ((is = xc_issuer(x, name, true)) < 0 ||
+	    (n = reallocarray(x->crls, x->ncrls + 1, sizeof(*n))) == NULL)
+		return ST_E_NOMEM;
+	x->crls = n;
+	n[x->ncrls].issuer = (uint32_t)is;
+	n[x->ncrls].last = last;
+	n[x->ncrls].next = 1;
+	x->ncrls++;
+	x->sum->crls += last;
+	return 0;
 }
 
 /*
@@ -1789,7 +1712,7 @@ xc_missing(struct xc *x)
 }
 
 int
-store_audit_verify_tables(const char *uri,
+store_audit_verify_tables(struct store *s,
     const struct store_audit_head *expect, struct store_audit_report *rep,
     struct store_audit_xcheck *sum, store_audit_finding_cb cb, void *arg,
     struct st_err *e)
@@ -1814,12 +1737,11 @@ store_audit_verify_tables(const char *uri,
 	it.x = &x;
 	it.e = e;
 	/* The tables first, then the log (see above). */
-	if ((rc = store_open_readonly(uri, &x.s, e)) != 0 ||
-	    (rc = store_cert_iter(x.s, NULL, STORE_ANY, xc_cert_cb, &x,
+	x.s = s;
+	if ((rc = store_cert_iter(x.s, NULL, STORE_ANY, xc_cert_cb, &x,
 	    e)) != 0 || (rc = xc_index(&x)) != 0)
 		goto out;
-	if (strncmp(uri, "sqlite:", 7) == 0 &&
-	    (rc = xc_crl_load(&x, uri + 7, e)) != 0)
+	if ((rc = x.s->ops->crl_numbers_iter(x.s, xc_crl_cb, &x, e)) != 0)
 		goto out;
 	if ((rc = x.s->ops->audit_iter(x.s, xc_iter_cb, &it, e)) != 0 ||
 	    (rc = audit_verify_finish(&it.v, e)) != 0)
@@ -1855,7 +1777,6 @@ store_audit_verify_tables(const char *uri,
 out:
 	if (rc != 0 && sum->found == 0)
 		memset(sum, 0, sizeof(*sum));
-	store_close(x.s);
 	for (i = 0; i < x.nissuers; i++)
 		free(x.issuers[i]);
 	free(x.issuers);

@@ -228,6 +228,7 @@ enum sq_stmt {
 	S_REVOKE,
 	S_REVOKED,
 	S_CRL,
+	S_CRL_ALL,
 	S_AUDIT_LAST,
 	S_AUDIT_INSERT,
 	S_AUDIT_ALL,
@@ -270,6 +271,7 @@ static const char *const stmt_sql[S_NSTMT] = {
 	[S_CRL] = "INSERT INTO crl_numbers (issuer, last) VALUES (?1, 1) "
 	    "ON CONFLICT (issuer) DO UPDATE SET last = last + 1 "
 	    "RETURNING last",
+	[S_CRL_ALL] = "SELECT issuer, last FROM crl_numbers ORDER BY issuer",
 	[S_AUDIT_LAST] = "SELECT seq, line FROM audit ORDER BY seq DESC "
 	    "LIMIT 1",
 	[S_AUDIT_INSERT] = "INSERT INTO audit (seq, line) VALUES (?1, ?2)",
@@ -748,11 +750,9 @@ sq_runs_sweep(const char *dir)
 static int
 sq_run_take(struct sq *q, struct st_err *e)
 {
-	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 rnd[STORE_RUN_ID_LEN / 2];
 	char			 dir[PATH_MAX], tmp[PATH_MAX], path[PATH_MAX];
 	char			 id[STORE_RUN_ID_LEN + 1];
-	size_t			 i;
 	int			 fd = -1, tries, err = 0, rc = ST_E_INTERNAL;
 
 	if (q->runfd >= 0)
@@ -771,11 +771,7 @@ sq_run_take(struct sq *q, struct st_err *e)
 			    "store: runs: no random bytes for a run id");
 			goto out;
 		}
-		for (i = 0; i < sizeof(rnd); i++) {
-			id[2 * i] = hex[rnd[i] >> 4];
-			id[2 * i + 1] = hex[rnd[i] & 0xf];
-		}
-		id[STORE_RUN_ID_LEN] = '\0';
+		st_hex_write(rnd, sizeof(rnd), id);
 		if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, id) >=
 		    sizeof(tmp) || (size_t)snprintf(path, sizeof(path),
 		    "%s/%s.lock", dir, id) >= sizeof(path)) {
@@ -1586,6 +1582,29 @@ out:
 }
 
 static int
+sq_crl_numbers_iter(struct store *s, int (*cb)(void *, const char *, int64_t),
+    void *arg, struct st_err *e)
+{
+	struct sq	*q = sq_of(s);
+	sqlite3_stmt	*st;
+	const char	*name;
+	int		 rc, x;
+
+	if ((rc = sq_stmt(q, S_CRL_ALL, &st, e)) != 0)
+		return rc;
+	while ((x = sqlite3_step(st)) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(st, 0);
+		if (name != NULL &&
+		    (rc = cb(arg, name, sqlite3_column_int64(st, 1))) != 0)
+			goto out;
+	}
+	rc = x == SQLITE_DONE ? 0 : sq_fail(q, e, "CRL numbers");
+out:
+	sq_reset(st);
+	return rc;
+}
+
+static int
 sq_crl_next_number(struct store *s, const char *issuer, json_t *audit,
     int64_t *number, struct st_err *e)
 {
@@ -1690,6 +1709,7 @@ static const struct store_ops sq_ops = {
 	.cert_revoke = sq_cert_revoke,
 	.revoked_iter = sq_revoked_iter,
 	.crl_next_number = sq_crl_next_number,
+	.crl_numbers_iter = sq_crl_numbers_iter,
 	.audit_append = sq_audit_append,
 	.audit_head = sq_audit_head,
 	.audit_iter = sq_audit_iter,

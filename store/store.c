@@ -150,19 +150,6 @@ store_utf8_ok(const char *s)
 }
 
 /* The first element of the SEQUENCE der: a TBSCertificate's bytes. */
-void
-store_serial_hex(const uint8_t *p, size_t len, char *buf)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t		  i;
-
-	for (i = 0; i < len && i < STORE_SERIAL_MAX; i++) {
-		buf[2 * i] = digits[p[i] >> 4];
-		buf[2 * i + 1] = digits[p[i] & 0xf];
-	}
-	buf[2 * i] = '\0';
-}
-
 int
 store_der_tbs(const uint8_t *der, size_t len, const uint8_t **tbs,
     size_t *tbslen)

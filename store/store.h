@@ -433,8 +433,8 @@ struct store_audit_xcheck {
 typedef void (*store_audit_finding_cb)(void *arg, const char *msg);
 
 /*
- * Open the store named by uri read-only and verify its log as
- * store_audit_verify does; when the chain is intact, check that the log
+ * Verify the log of s (opened read-only, say) as store_audit_verify
+ * does; when the chain is intact, check that the log
  * holds what the tables record: an "issue" line for every valid or
  * revoked certificate and a "revoke" line for every revoked one, an
  * "abort" line for every aborted one, each with the row's fields, and a
@@ -444,9 +444,9 @@ typedef void (*store_audit_finding_cb)(void *arg, const char *msg);
  * NULL).  Returns 0 when all holds; ST_E_VERIFY when the chain is broken
  * (rep and e as for store_audit_verify, nothing sent to cb) or when an
  * inconsistency was reported (rep->fault STORE_AUDIT_OK, sum->found > 0,
- * e a summary); or another error, as store_open_readonly's.
+ * e a summary); or another store error.
  */
-int	store_audit_verify_tables(const char *uri,
+int	store_audit_verify_tables(struct store *s,
     const struct store_audit_head *expect, struct store_audit_report *rep,
     struct store_audit_xcheck *sum, store_audit_finding_cb cb, void *arg,
     struct st_err *e) ST_MUSTCHECK;

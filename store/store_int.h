@@ -55,6 +55,10 @@ struct store_ops {
 			    struct st_err *);
 	int		(*audit_head)(struct store *, struct store_audit_head *,
 			    struct st_err *);
+	/* every issuer's last CRL number; cb returns non-zero to stop */
+	int		(*crl_numbers_iter)(struct store *,
+			    int (*cb)(void *, const char *, int64_t), void *,
+			    struct st_err *);
 	/* every line in seq order; cb returns non-zero to stop */
 	int		(*audit_iter)(struct store *,
 			    int (*cb)(void *, const char *, size_t), void *,
@@ -98,8 +102,15 @@ int	store_cert_dup(const struct store_cert *c, struct store_cert **out)
     ST_MUSTCHECK;
 /* Well-formed UTF-8 (RFC 3629: no overlongs, surrogates, > U+10FFFF). */
 bool	store_utf8_ok(const char *s);
-/* Lower-case hex of a serial into buf (2 * STORE_SERIAL_MAX + 1 bytes). */
-void	store_serial_hex(const uint8_t *p, size_t len, char *buf);
+/*
+ * Lower-case hex of a serial into buf (2 * STORE_SERIAL_MAX + 1 bytes);
+ * a longer one (only a database edited past its CHECKs holds one) is cut.
+ */
+static inline void
+store_serial_hex(const uint8_t *p, size_t len, char *buf)
+{
+	st_hex_write(p, len < STORE_SERIAL_MAX ? len : STORE_SERIAL_MAX, buf);
+}
 /* "pending", "valid", "revoked", "aborted"; NULL for anything else. */
 const char *store_status_name(enum store_status);
 /* The inverse; STORE_ANY for an unknown name. */

@@ -267,7 +267,7 @@ test_serials(void)
 	}
 	/* Every bit of the first octet but the sign bit is random. */
 	ASSERT_INT_EQ(high, 0x7f);
-	ca_serial_hex(s, sizeof(s), hex);
+	st_hex_write(s, sizeof(s), hex);
 	ASSERT_INT_EQ(strlen(hex), 2 * CA_SERIAL_LEN);
 }
 
