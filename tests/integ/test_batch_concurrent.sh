@@ -98,8 +98,17 @@ pk=$!
 trap 'kill -9 $pk 2>/dev/null; kill -CONT $pk 2>/dev/null; rm -rf "$T_TMP"' EXIT
 # Stop the run where it is (SIGSTOP: alive, its run lock held) once it
 # has intents pending, and not inside a write transaction (it would then
-# hold SQLite's write lock): stop it, see whether the database takes a
-# writer, and if not let it go on a little and try again.
+# hold SQLite's write lock) nor inside SoftHSM while it holds one of the
+# token's file locks (SoftHSM takes fcntl locks on the token's files; the
+# next run would wait for it for ever): stop it, see whether the database
+# takes a writer and whether the kernel lists a lock of its on a token
+# file, and if either says no, let it go on a little and try again.
+token_locked() { # PID: does PID hold a lock on a file of the token?
+	ino=$(find "$D/tokens" -type f -exec stat -c %i {} + | sort -u)
+	sed 's/ -> / /' /proc/locks | awk -v p="$1" '$5 == p {
+	    n = split($6, a, ":"); print a[n] }' | sort -u |
+	    grep -qxF "$ino"
+}
 i=0
 stopped=no
 while [ $i -lt 3000 ]; do
@@ -110,7 +119,8 @@ while [ $i -lt 3000 ]; do
 	    LIKE 'k:%'")
 	if [ "${1:-0}" -ge 128 ] && [ "${2:-0}" -gt 0 ]; then
 		kill -STOP $pk
-		if sqlite3 -batch -cmd ".timeout 300" "$DB" "BEGIN IMMEDIATE;
+		if ! token_locked $pk &&
+		    sqlite3 -batch -cmd ".timeout 300" "$DB" "BEGIN IMMEDIATE;
 		    ROLLBACK;" >/dev/null 2>&1 && [ "$(sq "SELECT count(*)
 		    FROM certs WHERE status = 'pending' AND request_key LIKE
 		    'k:%'")" -gt 0 ]; then
